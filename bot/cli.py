@@ -1,0 +1,196 @@
+"""Command-line adapter: parses arguments, calls the service, prints. It never decides."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import Settings
+from bot.errors import InputError, PolicyBotError
+
+log = logging.getLogger("bot")
+
+
+def _setup_logging(settings: Settings) -> None:
+    """Tracebacks go to a log file; the terminal only ever gets one plain line."""
+    handlers: list[logging.Handler] = []
+    try:
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(settings.cache_dir / "policybot.log", encoding="utf-8"))
+    except OSError:
+        handlers.append(logging.NullHandler())
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+
+
+class _Context:
+    def __init__(self, knowledge: str | None = None):
+        self.knowledge = knowledge
+        self._service = None
+
+    def settings(self) -> Settings:
+        settings = Settings.from_env()
+        if self.knowledge:
+            settings = settings.with_overrides(knowledge_dir=Path(self.knowledge))
+        return settings
+
+    def service(self):
+        if self._service is None:
+            from bot.service import PolicyService
+
+            self._service = PolicyService.from_settings(self.settings())
+        return self._service
+
+
+def knowledge_option(f):
+    def remember(ctx: click.Context, _param, value):
+        if value:
+            ctx.ensure_object(_Context).knowledge = value
+        return value
+
+    return click.option(
+        "--knowledge",
+        type=click.Path(file_okay=False),
+        expose_value=False,
+        callback=remember,
+        help="Folder with the policy and rules (default: POLICYBOT_KNOWLEDGE_DIR or knowledge/).",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@knowledge_option
+@click.version_option(package_name="policybot")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """policybot: what the council's IT and social-media policy says, quoted exactly."""
+    ctx.ensure_object(_Context)
+
+
+def _read_lines(stream) -> list[str]:
+    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+    text = data.decode("utf-8", errors="replace")
+    return [line for line in text.splitlines() if line.strip()]
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines when reading stdin).")
+@knowledge_option
+@click.pass_obj
+def ask(obj: _Context, question: str, as_json: bool) -> None:
+    """Answer QUESTION from the policy. Use - to read one question per line from stdin."""
+    from bot.render import answer_text
+
+    service = obj.service()
+    if question == "-":
+        lines = _read_lines(click.get_text_stream("stdin"))
+        for start in range(0, len(lines), 32):  # batches: one model call per 32 questions
+            batch = lines[start : start + 32]
+            for line, result in zip(batch, service.ask_many(batch), strict=True):
+                if isinstance(result, InputError):
+                    payload = {"question": line, "error": str(result)}
+                    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else str(result))
+                else:
+                    text = json.dumps(result.to_dict(), ensure_ascii=False)
+                    click.echo(text if as_json else answer_text(result) + "\n")
+            sys.stdout.flush()
+        return
+    answer = service.ask(question)
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if as_json else answer_text(answer))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@knowledge_option
+@click.pass_obj
+def sections(obj: _Context, as_json: bool) -> None:
+    """Show the sections and clauses the bot sees in each policy, with their offsets."""
+    from bot.knowledge import load_knowledge
+    from bot.render import sections_text
+
+    knowledge = load_knowledge(obj.settings().knowledge_dir)
+    if as_json:
+        payload = [
+            {
+                "source": p.source,
+                "policy": p.meta.to_dict(),
+                "sections": [s.__dict__ for s in p.sections],
+                "clauses": [c.__dict__ for c in p.clauses],
+            }
+            for p in knowledge.policies
+        ]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n\n".join(sections_text(p) for p in knowledge.policies))
+
+
+@cli.command()
+@knowledge_option
+@click.pass_obj
+def validate(obj: _Context) -> None:
+    """Check the knowledge folder loads and every clause is a verbatim slice of its source."""
+    from bot.validation import validate_knowledge
+
+    report = validate_knowledge(obj.settings())
+    for line in report.lines:
+        click.echo(line)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@cli.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--misses", is_flag=True, help="List the questions it got wrong.")
+@knowledge_option
+@click.pass_obj
+def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
+    """Run a labelled question file and print top-1, top-3 and abstention figures."""
+    from bot.evaluation import load_question_set, score_answers
+
+    items = load_question_set(Path(path))
+    answers = obj.service().ask_many([item.question for item in items])
+    figures = score_answers(items, answers)
+    result = figures.as_dict()
+    if as_json:
+        click.echo(json.dumps(result | ({"misses": figures.misses} if misses else {}), indent=2))
+        return
+    click.echo(f"questions in scope:        {result['in_scope']}")
+    click.echo(f"right clause first:        {result['top1']:.1%}")
+    click.echo(f"right clause in first 3:   {result['top3']:.1%}")
+    click.echo(f"in scope, said not covered: {result['abstain_in_scope']:.1%}")
+    click.echo(f"questions out of scope:    {result['out_of_scope']}")
+    click.echo(f"out of scope, not covered: {result['not_covered_out_of_scope']:.1%}")
+    if misses:
+        for miss in figures.misses:
+            click.echo("  - " + json.dumps(miss, ensure_ascii=False))
+
+
+def main() -> None:
+    try:
+        _setup_logging(Settings.from_env())
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Stopped.", err=True)
+        raise SystemExit(130) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except PolicyBotError as exc:
+        click.echo(f"policybot: {exc}", err=True)
+        raise SystemExit(2) from None
+    except SystemExit:
+        raise
+    except Exception as exc:  # the last line of defence: one clear line, traceback in the log
+        log.exception("unexpected error")
+        click.echo(f"policybot: something went wrong ({exc.__class__.__name__}); "
+                   "the details are in the log file.", err=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,61 @@
+"""`policybot validate`: everything a council changed loads, and every clause is verbatim.
+
+Also loads the model and builds the embedding cache, so the first question after set-up is fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.errors import PolicyBotError
+from bot.knowledge import load_knowledge
+
+
+@dataclass
+class ValidationReport:
+    lines: list[str] = field(default_factory=list)
+    ok: bool = True
+
+    def problem(self, text: str) -> None:
+        self.ok = False
+        self.lines.append("PROBLEM: " + text)
+
+    def warn(self, text: str) -> None:
+        self.lines.append("warning: " + text)
+
+
+def validate_knowledge(settings: Settings, load_model: bool = True) -> ValidationReport:
+    report = ValidationReport()
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except PolicyBotError as exc:
+        report.problem(str(exc))
+        return report
+    for policy in knowledge.policies:
+        bad = [c.id for c in policy.clauses if policy.text[c.start : c.end] != c.text]
+        if bad:
+            report.problem(f"{policy.source}: clauses not verbatim: {', '.join(bad)}")
+        meta = policy.meta
+        report.lines.append(
+            f"ok: {policy.source}: '{meta.title}', {len(policy.sections)} sections, "
+            f"{len(policy.clauses)} clauses, all verbatim"
+            + (f"; approved {meta.approved}" if meta.approved else "")
+            + (f"; review due {meta.review_due}" if meta.review_due else "")
+        )
+    phrased = sum(len(v) for v in knowledge.phrasings.values())
+    report.lines.append(f"ok: {phrased} curated phrasings for {len(knowledge.phrasings)} clauses")
+    for anchor in knowledge.unresolved_anchors:
+        report.warn(f"phrasing anchor matches no clause, so it is not used: {anchor}")
+    if load_model:
+        try:
+            from bot.service import PolicyService
+
+            service = PolicyService.from_settings(settings)
+            report.lines.append(
+                f"ok: model {service.embedder.name} loaded; "
+                f"{len(service.retriever.views)} passages indexed"
+            )
+        except PolicyBotError as exc:
+            report.problem(str(exc))
+    return report

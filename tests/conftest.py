@@ -1,0 +1,48 @@
+"""Shared fixtures. The real model is loaded once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_KNOWLEDGE_DIR, DEFAULT_MODEL, Settings
+from bot.knowledge import load_knowledge
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SEED_POLICY = DEFAULT_KNOWLEDGE_DIR / "policies" / "acceptable-use-of-it-policy.txt"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def settings(cache_dir) -> Settings:
+    return Settings(cache_dir=cache_dir, database_url=f"sqlite:///{cache_dir / 'test.db'}")
+
+
+@pytest.fixture(scope="session")
+def knowledge():
+    return load_knowledge(DEFAULT_KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def policy(knowledge):
+    return next(p for p in knowledge.policies if p.source == SEED_POLICY.name)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from bot.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(DEFAULT_MODEL, threads=1)
+
+
+@pytest.fixture(scope="session")
+def service(settings, knowledge, embedder):
+    from bot.service import PolicyService
+
+    return PolicyService(settings, knowledge, embedder)
