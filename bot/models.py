@@ -120,3 +120,127 @@ class Answer:
             "quotes": [q.to_dict() for q in self.quotes],
             "policy": self.policy.to_dict(),
         }
+
+
+# -- checking draft posts -----------------------------------------------------------------------
+
+SEVERITIES = ("ok", "review", "block")  # in order: a report's verdict is its worst finding
+ACCOUNTS = ("council", "personal")
+
+
+def worse(a: str, b: str) -> str:
+    return a if SEVERITIES.index(a) >= SEVERITIES.index(b) else b
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check from knowledge/rules/*.yml: a kind of check, its payload, and what to say."""
+
+    id: str
+    title: str
+    kind: str  # one of bot.rules.KINDS
+    severity: str  # "review" | "block"
+    clause: str  # anchor: a phrase from the policy (or wording close to a clause)
+    message: str
+    advice: str
+    escalate: bool
+    accounts: tuple[str, ...]
+    params: dict
+    trigger_examples: tuple[str, ...] = ()
+    pass_examples: tuple[str, ...] = ()
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class ClauseRef:
+    """A clause quoted verbatim: ``text == source_text[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    source: str
+    section: str
+    heading: str
+
+    @classmethod
+    def from_clause(cls, clause: Clause) -> ClauseRef:
+        return cls(clause.text, clause.start, clause.end, clause.source, clause.section,
+                   clause.heading)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The words in the post that set a rule off: ``text == post[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    title: str
+    severity: str
+    message: str
+    advice: str
+    escalate: bool
+    evidence: Evidence
+    clause: ClauseRef | None  # None only when no clause of the loaded policy backs the rule
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "severity": self.severity,
+            "message": self.message,
+            "advice": self.advice,
+            "escalate": self.escalate,
+            "evidence": self.evidence.to_dict(),
+            "clause": self.clause.to_dict() if self.clause else None,
+            "unbacked": self.clause is None,
+        }
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """A policy duty no rule can check: the person posting must judge it themself."""
+
+    note: str
+    clause: ClauseRef
+
+    def to_dict(self) -> dict:
+        return {"note": self.note, "clause": self.clause.to_dict()}
+
+
+@dataclass
+class Report:
+    post: str
+    account: str
+    verdict: str  # "ok" | "review" | "block"
+    findings: list[Finding]
+    checklist: list[ChecklistItem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    policy: PolicyMeta | None = None
+
+    @property
+    def escalate(self) -> bool:
+        return any(f.escalate for f in self.findings)
+
+    def to_dict(self) -> dict:
+        return {
+            "post": self.post,
+            "account": self.account,
+            "verdict": self.verdict,
+            "escalate": self.escalate,
+            "findings": [f.to_dict() for f in self.findings],
+            "checklist": [c.to_dict() for c in self.checklist],
+            "notices": list(self.notices),
+            "policy": self.policy.to_dict() if self.policy else None,
+        }
