@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import InputError
-from bot.models import Answer, Hit, PolicyMeta, Quote
+from bot.models import Answer, PolicyMeta, Quote, Ranking
 
 MAX_QUESTION_CHARS = 2000
 
@@ -21,6 +21,8 @@ MAX_QUESTION_CHARS = 2000
 class AnswerParams:
     # Below this fused score the policy is taken not to cover the question.
     covered_threshold: float = 0.42
+    # A question closer than this to a known out-of-scope topic than to any clause is not covered.
+    off_topic_margin: float = 0.0
     # Further quotes must score within this margin of the best one.
     quote_margin: float = 0.2
     max_quotes: int = 3
@@ -88,14 +90,16 @@ def not_covered(question: str, meta: PolicyMeta, reason: str | None = None) -> A
 
 def build_answer(
     question: str,
-    hits: list[Hit],
+    ranking: Ranking,
     policies: dict[str, PolicyMeta],
     today: date,
     params: AnswerParams | None = None,
 ) -> Answer:
     params = params or AnswerParams()
     default_meta = next(iter(policies.values()))
-    if not hits or hits[0].score < params.covered_threshold:
+    hits = ranking.hits
+    off_topic = bool(hits) and ranking.off_topic > hits[0].dense + params.off_topic_margin
+    if not hits or hits[0].score < params.covered_threshold or off_topic:
         answer = not_covered(question, default_meta)
         if hits:
             answer.confidence = _confidence(hits[0].score, params)

@@ -32,9 +32,9 @@ def _setup_logging(settings: Settings) -> None:
 
 
 class _Context:
-    def __init__(self, knowledge: str | None = None):
+    def __init__(self, knowledge: str | None = None, service=None):
         self.knowledge = knowledge
-        self._service = None
+        self._service = service  # tests hand in a ready service; otherwise built on first use
 
     def settings(self) -> Settings:
         settings = Settings.from_env()

@@ -17,8 +17,8 @@ POLICY_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 @dataclass
 class DocumentText:
     text: str
-    # Offsets of lines the source itself marks as headings (Word heading styles, Markdown #).
-    heading_starts: set[int] = field(default_factory=set)
+    # Lines the source itself marks as headings (Word styles): start offset -> level (0 = title).
+    heading_starts: dict[int, int] = field(default_factory=dict)
     markdown: bool = False
 
 
@@ -57,13 +57,14 @@ def _read_docx(path: Path) -> DocumentText:
     except Exception as exc:  # python-docx raises several unrelated types for bad files
         raise KnowledgeError(f"{path}: could not read this Word file ({exc}).") from None
     lines: list[str] = []
-    headings: set[int] = set()
+    headings: dict[int, int] = {}
     offset = 0
     for paragraph in document.paragraphs:
         text = paragraph.text.replace("\r", "")
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         if style.lower().startswith(("heading", "title")) and text.strip():
-            headings.add(offset)
+            level = "".join(c for c in style if c.isdigit())
+            headings[offset] = int(level) if level else 0
         elif style.lower().startswith("list") and text.strip():
             text = "• " + text  # Word draws the bullet; the extracted text shows it too
         lines.append(text)

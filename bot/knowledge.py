@@ -5,6 +5,7 @@ Layout of a knowledge folder (see knowledge/README.md):
   policies/*.txt|.md|.docx|.pdf   one or more policies (files at the top level work too)
   phrasings.yml                   optional: everyday wordings per clause, anchored by a phrase
   language.yml                    optional: text-speak and shorthand to expand in questions
+  out_of_scope.yml                optional: questions the policy does not answer (never shown)
 Files a folder lacks are taken from the bundled knowledge folder, so a council can start with
 nothing but its own policy.
 """
@@ -33,6 +34,8 @@ class Knowledge:
     # clause id -> everyday wordings of what it is about (never shown as quotes)
     phrasings: dict[str, list[str]] = field(default_factory=dict)
     shorthand: dict[str, str] = field(default_factory=dict)
+    # questions the policy does not answer: a nearby question is "not covered", not guessed at
+    out_of_scope: list[str] = field(default_factory=list)
     unresolved_anchors: list[str] = field(default_factory=list)
 
     @property
@@ -114,6 +117,7 @@ def load_knowledge(directory: Path) -> Knowledge:
     knowledge = Knowledge(directory=directory, policies=policies)
     knowledge.shorthand = _load_shorthand(data_file(directory, "language.yml"))
     _load_phrasings(knowledge, data_file(directory, "phrasings.yml"))
+    knowledge.out_of_scope = _load_out_of_scope(data_file(directory, "out_of_scope.yml"))
     return knowledge
 
 
@@ -136,6 +140,16 @@ def _load_shorthand(path: Path | None) -> dict[str, str]:
     ):
         raise KnowledgeError(f"{path}: shorthand must map short forms to words, e.g. r: are.")
     return {str(k).lower(): v for k, v in shorthand.items()}
+
+
+def _load_out_of_scope(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    data = require_keys(path, "the file", load_yaml(path) or {}, {"topics"}, set())
+    topics = data["topics"] or []
+    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
+        raise KnowledgeError(f"{path}: topics must be a list of questions (text).")
+    return [t.strip() for t in topics]
 
 
 def _load_phrasings(knowledge: Knowledge, path: Path | None) -> None:

@@ -71,6 +71,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """What a search found: the best clauses, and how close the question came to a topic the
+    policy is known not to cover."""
+
+    hits: list[Hit]
+    off_topic: float = -1.0
+    off_topic_match: str = ""
+
+
+@dataclass(frozen=True)
 class Quote:
     text: str
     start: int

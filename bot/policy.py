@@ -106,20 +106,29 @@ def _split_lines(text: str) -> list[_Line]:
 
 def _find_headings(lines: list[_Line], document: DocumentText) -> list[tuple[int, str, str, bool]]:
     found: list[tuple[int, str, str, bool]] = []
+    levels: list[int] = []
     for i, line in enumerate(lines):
         if line.blank or CONTENTS_LINE.search(line.text):
             continue
-        if line.start in document.heading_starts or (
-            document.markdown and MARKDOWN_HEADING.match(line.text)
-        ):
-            raw = MARKDOWN_HEADING.match(line.text)
-            head = raw.group("head") if raw else line.text.strip()
+        marked = MARKDOWN_HEADING.match(line.text) if document.markdown else None
+        if line.start in document.heading_starts or marked:
+            head = marked.group("head") if marked else line.text.strip()
             number, head = _split_number(head, default=str(len(found) + 1))
             found.append((i, number, _clean_heading(head), True))
+            if marked:
+                levels.append(len(line.text.strip()) - len(line.text.strip().lstrip("#")))
+            else:
+                levels.append(document.heading_starts[line.start])
             continue
         match = HEADING.match(line.text)
         if match and _looks_like_heading(match.group("head")):
             found.append((i, match.group("num"), _clean_heading(match.group("head")), True))
+            levels.append(1)
+    if len(found) > 1 and levels[0] < min(levels[1:]):
+        # A lone top-level heading above all the others is the document's title, not a section.
+        found = found[1:]
+        if all(n == str(k + 2) for k, (_, n, _, _) in enumerate(found)):
+            found = [(i, str(int(n) - 1), h, r) for i, n, h, r in found]
     return found
 
 
@@ -242,7 +251,7 @@ def _read_meta(text: str, lines: list[_Line], body_start: int, source: str) -> P
 def _find_title(front: str) -> str | None:
     for block in re.split(r"\n\s*\n", front):
         lines = [
-            line.strip()
+            line.strip().lstrip("#").strip()
             for line in block.splitlines()
             if line.strip() and not line.strip().startswith("[")
         ]
@@ -253,13 +262,14 @@ def _find_title(front: str) -> str | None:
 
 
 def _title_words(text: str) -> str:
-    """Title-case the capitalised words of a cover title, leaving bracketed asides as written."""
+    """Title-case the capitalised words of a cover title; bracketed asides stay as written."""
     out, depth = [], 0
     for word in text.split():
         depth += word.count("(")
-        out.append(word if depth or not word.isupper() else _title_case(word) if len(out) == 0 else (
-            word.lower() if word.lower() in SMALL_WORDS else _title_case(word)
-        ))
+        if depth or not word.isupper():
+            out.append(word)
+        else:
+            out.append(_title_case(word) if not out else _title_case("x " + word).split()[1])
         depth -= word.count(")")
     return " ".join(out)
 

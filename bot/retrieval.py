@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from bot.embedding import Embedder, cached_encode
 from bot.knowledge import Knowledge
-from bot.models import Clause, Hit
+from bot.models import Clause, Hit, Ranking
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(
@@ -87,6 +87,10 @@ class Retriever:
         self.views = views
         self.view_owner = np.asarray(owners)
         self.view_vectors = cached_encode(embedder, views, cache_dir)
+        self.off_topic = list(knowledge.out_of_scope)
+        self.off_topic_vectors = (
+            cached_encode(embedder, self.off_topic, cache_dir) if self.off_topic else None
+        )
         self._build_lexical()
 
     # dense -------------------------------------------------------------------------------
@@ -145,7 +149,7 @@ class Retriever:
         return scores / ceiling if ceiling else scores
 
     # fused -------------------------------------------------------------------------------
-    def search(self, question: str, query_vector: np.ndarray | None = None, k: int = 5) -> list[Hit]:
+    def search(self, question: str, query_vector: np.ndarray | None = None, k: int = 5) -> Ranking:
         normalised = normalise_text(question, self.knowledge.shorthand)
         if query_vector is None:
             query_vector = self.embedder.encode([normalised])[0]
@@ -153,7 +157,7 @@ class Retriever:
         lexical = self.lexical_scores(self.query_words(normalised))
         fused = self.params.dense_weight * dense + self.params.lexical_weight * lexical
         top = np.argsort(-fused)[:k]
-        return [
+        hits = [
             Hit(
                 clause=self.clauses[i],
                 score=float(fused[i]),
@@ -163,6 +167,11 @@ class Retriever:
             )
             for i in top
         ]
+        if self.off_topic_vectors is None:
+            return Ranking(hits)
+        off = self.off_topic_vectors @ query_vector
+        nearest = int(np.argmax(off))
+        return Ranking(hits, off_topic=float(off[nearest]), off_topic_match=self.off_topic[nearest])
 
     def encode_questions(self, questions: list[str]) -> np.ndarray:
         """Embed many questions in one batch (the JSON Lines mode)."""

@@ -77,8 +77,8 @@ class PolicyService:
         if pending:
             vectors = self.retriever.encode_questions([q for _, q in pending])
             for (n, question), vector in zip(pending, vectors, strict=True):
-                hits = self.retriever.search(question, query_vector=vector)
+                ranking = self.retriever.search(question, query_vector=vector)
                 results[n] = build_answer(
-                    question, hits, self.policies, self.today(), self.answer_params
+                    question, ranking, self.policies, self.today(), self.answer_params
                 )
         return results  # type: ignore[return-value]
