@@ -1,0 +1,92 @@
+"""The command line prints readable answers, JSON, and JSON Lines; errors are one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import _Context, cli
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def run(service):
+    def invoke(*args, stdin=None):
+        return CliRunner().invoke(cli, list(args), input=stdin, obj=_Context(service=service))
+
+    return invoke
+
+
+def test_ask_prints_the_quote_and_its_section(run):
+    result = run("ask", "can I share this petition?")
+    assert result.exit_code == 0, result.output
+    assert "Section 3, General Obligations" in result.output
+    assert "Re-tweet, like or share campaigns or petitions" in result.output
+
+
+def test_ask_json_is_one_object_with_verbatim_quotes(run, service):
+    result = run("ask", "can I share this petition?", "--json")
+    payload = json.loads(result.output)
+    assert payload["status"] == "answered"
+    quote = payload["quotes"][0]
+    assert service.knowledge.policy_for(quote["source"]).text[quote["start"] : quote["end"]] == quote["text"]
+
+
+def test_ask_from_stdin_writes_one_json_line_per_question(run):
+    result = run("ask", "-", "--json", stdin="can I share this petition?\n\nhow do I book the hall?\n🙂\n")
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == 3  # the blank line is skipped; the emoji-only one gets an error object
+    assert lines[0]["status"] == "answered"
+    assert lines[1]["status"] == "not_covered"
+    assert "error" in lines[2]
+
+
+def test_empty_question_exits_non_zero_with_one_line(service):
+    from bot import cli as cli_module
+
+    result = CliRunner().invoke(cli, ["ask", ""], obj=_Context(service=service))
+    assert result.exit_code != 0
+    assert cli_module  # the InputError surfaces to main(), which prints one line; see below
+
+
+def test_sections_lists_what_the_bot_sees(run):
+    result = run("sections")
+    assert result.exit_code == 0
+    assert "3. General Obligations" in result.output
+    assert "[MUST NOT AT ANY TIME]" in result.output
+
+
+def _policybot(*args, env_extra=None, stdin=None):
+    env = dict(os.environ) | (env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_fresh_process_answers_offline_and_errors_are_one_line(cache_dir, tmp_path):
+    env = {"POLICYBOT_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1"}
+    ok = _policybot("ask", "can I share this petition?", "--json", env_extra=env)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["quotes"][0]["section"] == "3"
+
+    empty = _policybot("ask", "   ", env_extra=env)
+    assert empty.returncode != 0
+    assert empty.stderr.strip().count("\n") == 0
+    assert "Traceback" not in empty.stderr and "question" in empty.stderr
+
+    missing = _policybot("ask", "hi", "--knowledge", str(tmp_path / "nowhere"), env_extra=env)
+    assert missing.returncode != 0
+    assert "nowhere" in missing.stderr and "Traceback" not in missing.stderr
