@@ -174,6 +174,18 @@ def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
             click.echo("  - " + json.dumps(miss, ensure_ascii=False))
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True,
+              help="HTTP port for Slack's requests (ignored in Socket Mode).")
+@knowledge_option
+@click.pass_obj
+def serve(obj: _Context, port: int) -> None:
+    """Run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+    from bot.slack.server import serve as run_server
+
+    run_server(obj.settings(), port)
+
+
 def main() -> None:
     try:
         _setup_logging(Settings.from_env())

@@ -33,6 +33,9 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     town_manager_slack_id: str = ""
     workers: int = 4
+    queue_limit: int = 100
+    http_threads: int = 16
+    delivery_retry_delays: tuple[float, ...] = (2.0, 15.0, 60.0)
 
     @property
     def effective_database_url(self) -> str:
@@ -61,10 +64,29 @@ class Settings:
             slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
             town_manager_slack_id=get("TOWN_MANAGER_SLACK_ID", ""),
             workers=_int(get("POLICYBOT_WORKERS", "4"), "POLICYBOT_WORKERS"),
+            queue_limit=_int(get("POLICYBOT_QUEUE_LIMIT", "100"), "POLICYBOT_QUEUE_LIMIT"),
+            http_threads=_int(get("POLICYBOT_HTTP_THREADS", "16"), "POLICYBOT_HTTP_THREADS"),
+            delivery_retry_delays=_seconds(
+                get("POLICYBOT_RETRY_DELAYS", "2,15,60"), "POLICYBOT_RETRY_DELAYS"
+            ),
         )
 
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _seconds(value: str, name: str) -> tuple[float, ...]:
+    from bot.errors import PolicyBotError
+
+    try:
+        delays = tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise PolicyBotError(
+            f"{name} must be seconds separated by commas, like 2,15,60, not {value!r}."
+        ) from None
+    if any(d < 0 for d in delays):
+        raise PolicyBotError(f"{name} cannot hold negative delays: {value!r}.")
+    return delays
 
 
 def _int(value: str, name: str) -> int:

@@ -126,15 +126,18 @@ class Outbox:
             self._attempt(row["key"], message, row["id"], row["attempts"])
         return len(rows)
 
-    def _attempt(self, key: str, message: Message, delivery_id: int | None, attempts: int) -> Outcome:
+    def _attempt(
+        self, key: str, message: Message, delivery_id: int | None, attempts: int
+    ) -> Outcome:
         attempts += 1
         try:
             response = self.sender.send(message)
         except Exception as exc:  # any failure to send is retried, then reported
             final = attempts > len(self.retry_delays)
             error = f"{exc.__class__.__name__}: {_short(exc)}"
-            self._note(lambda: self.store.delivery_failed(delivery_id, attempts, error, final),
-                       delivery_id)
+            self._note(
+                lambda: self.store.delivery_failed(delivery_id, attempts, error, final), delivery_id
+            )
             if final:
                 log.error("delivery %s failed after %d attempts: %s", key, attempts, error)
                 self._release(key)

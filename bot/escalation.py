@@ -129,7 +129,11 @@ def summarise_answer(answer: Answer) -> str:
 
 def summarise_report(report) -> str:
     """A /checkpost report in plain lines: the verdict and each finding with its clause."""
-    verdict = {"ok": "no problems found", "review": "needs a second look", "block": "should not be posted"}
+    verdict = {
+        "ok": "no problems found",
+        "review": "needs a second look",
+        "block": "should not be posted",
+    }
     lines = [f"The bot's check: {verdict.get(report.verdict, report.verdict)}."]
     for finding in report.findings:
         line = f"• {finding.message}"

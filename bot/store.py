@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -120,13 +121,26 @@ class Store:
         self.url = url
         self.now = now
         self.engine = _make_engine(url)
-        try:
-            metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"The database at {_safe_url(url)} could not be opened ({_why(exc)}).") from exc
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    def open(self) -> Store:
+        """Create the tables if needed. Raises StoreError; a later call (or any use) retries."""
+        with self._ready_lock:
+            if self._ready:
+                return self
+            try:
+                metadata.create_all(self.engine)
+            except SQLAlchemyError as exc:
+                raise StoreError(
+                    f"The database at {_safe_url(self.url)} could not be opened ({_why(exc)})."
+                ) from exc
+            self._ready = True
+        return self
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
+        self.open()
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -215,8 +229,13 @@ class Store:
             conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == delivery_id)
-                .values(status="sent", attempts=attempts, payload=None, last_error=None,
-                        updated_at=self.now())
+                .values(
+                    status="sent",
+                    attempts=attempts,
+                    payload=None,
+                    last_error=None,
+                    updated_at=self.now(),
+                )
             )
 
     def delivery_failed(self, delivery_id: int, attempts: int, error: str, final: bool) -> None:
@@ -224,8 +243,12 @@ class Store:
             conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == delivery_id)
-                .values(status="failed" if final else "pending", attempts=attempts,
-                        last_error=error[:500], updated_at=self.now())
+                .values(
+                    status="failed" if final else "pending",
+                    attempts=attempts,
+                    last_error=error[:500],
+                    updated_at=self.now(),
+                )
             )
 
     def pending_deliveries(self, older_than: timedelta = timedelta(0)) -> list[dict]:
@@ -238,7 +261,12 @@ class Store:
                 .order_by(deliveries.c.id)
             ).all()
         return [
-            {"id": r.id, "key": r.key, "attempts": r.attempts, "payload": json.loads(r.payload or "{}")}
+            {
+                "id": r.id,
+                "key": r.key,
+                "attempts": r.attempts,
+                "payload": json.loads(r.payload or "{}"),
+            }
             for r in rows
         ]
 
@@ -270,7 +298,9 @@ class Store:
             ).one_or_none()
         return _row(row) if row else None
 
-    def update_escalation(self, escalation_id: int, from_statuses: tuple[str, ...], values: dict) -> bool:
+    def update_escalation(
+        self, escalation_id: int, from_statuses: tuple[str, ...], values: dict
+    ) -> bool:
         """Move an escalation on, only from the given statuses: False if it had moved already."""
         with self._begin() as conn:
             result = conn.execute(
@@ -292,8 +322,10 @@ class Store:
 
     # Questions and feedback -------------------------------------------------------------------
 
-    def record_question(self, asker: str | None, status: str, section: str | None, text: str) -> None:
-        """Log that a question was asked; its words are kept only when the policy did not cover it."""
+    def record_question(
+        self, asker: str | None, status: str, section: str | None, text: str
+    ) -> None:
+        """Log a question; its words are kept only when the policy did not cover it (a gap)."""
         with self._begin() as conn:
             conn.execute(
                 insert(questions).values(
@@ -316,12 +348,17 @@ class Store:
             ).all()
         return [{"asked_at": _aware(r.asked_at), "text": r.text} for r in rows]
 
-    def record_feedback(self, giver: str | None, helpful: bool, status: str | None,
-                        section: str | None) -> None:
+    def record_feedback(
+        self, giver: str | None, helpful: bool, status: str | None, section: str | None
+    ) -> None:
         with self._begin() as conn:
             conn.execute(
                 insert(feedback).values(
-                    given_at=self.now(), giver=giver, helpful=helpful, status=status, section=section
+                    given_at=self.now(),
+                    giver=giver,
+                    helpful=helpful,
+                    status=status,
+                    section=section,
                 )
             )
 
@@ -356,7 +393,9 @@ def _make_engine(url: str) -> Engine:
         try:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"The database folder for {parsed.database} cannot be created ({exc}).") from exc
+            raise StoreError(
+                f"The database folder for {parsed.database} cannot be created ({exc})."
+            ) from exc
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
 
     @event.listens_for(engine, "connect")
@@ -379,4 +418,8 @@ def _safe_url(url: str) -> str:
 
 def _why(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
-    return f"{original.__class__.__name__}: {str(original).splitlines()[0][:200]}" if str(original) else original.__class__.__name__
+    return (
+        f"{original.__class__.__name__}: {str(original).splitlines()[0][:200]}"
+        if str(original)
+        else original.__class__.__name__
+    )

@@ -51,7 +51,7 @@ class SlackSender:
 
     def send(self, message: Message) -> dict:
         if message.target.startswith(API_PREFIX):
-            method = message.target[len(API_PREFIX):]
+            method = message.target[len(API_PREFIX) :]
             try:
                 response = self.client.api_call(method, json=message.body)
             except SlackApiError as exc:
