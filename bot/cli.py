@@ -174,6 +174,88 @@ def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
             click.echo("  - " + json.dumps(miss, ensure_ascii=False))
 
 
+ACCOUNT_CHOICE = click.Choice(["council", "personal"])
+
+
+def _stdin_post(line: str, account: str) -> tuple[str, str]:
+    """A stdin line is a post, or a JSON object {"text": ..., "account": ...} for mixed sets."""
+    if line.lstrip().startswith("{"):
+        try:
+            item = json.loads(line)
+        except ValueError:
+            return line, account
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            chosen = item.get("account", account)
+            return item["text"], chosen if chosen in ("council", "personal") else account
+    return line, account
+
+
+@cli.command()
+@click.argument("draft")
+@click.option("--account", type=ACCOUNT_CHOICE, default="council", show_default=True,
+              help="Where it will be posted: the council's account or your personal one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines when reading stdin).")
+@knowledge_option
+@click.pass_obj
+def checkpost(obj: _Context, draft: str, account: str, as_json: bool) -> None:
+    """Check DRAFT, a post, against the policy. Use - to read one post per line from stdin."""
+    from bot.render_report import report_text
+
+    service = obj.service()
+    if draft == "-":
+        lines = _read_lines(click.get_text_stream("stdin"))
+        for start in range(0, len(lines), 64):  # batches: one model call at most per 64 posts
+            batch = [_stdin_post(line, account) for line in lines[start : start + 64]]
+            results: list = [None] * len(batch)
+            for acct in ("council", "personal"):
+                positions = [n for n, (_, a) in enumerate(batch) if a == acct]
+                checked = service.check_many([batch[n][0] for n in positions], acct)
+                for n, result in zip(positions, checked, strict=True):
+                    results[n] = result
+            for (text, _), result in zip(batch, results, strict=True):
+                if isinstance(result, InputError):
+                    payload = {"post": text, "verdict": None, "error": str(result)}
+                    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else str(result))
+                else:
+                    payload = json.dumps(result.to_dict(), ensure_ascii=False)
+                    click.echo(payload if as_json else report_text(result, checklist=False) + "\n")
+            sys.stdout.flush()
+        return
+    report = service.check(draft, account)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report_text(report))
+
+
+@cli.command("eval-posts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--misses", is_flag=True, help="List the posts it got wrong.")
+@knowledge_option
+@click.pass_obj
+def eval_posts(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
+    """Run a labelled file of draft posts and print how many it catches and wrongly flags."""
+    from bot.post_evaluation import check_labelled, load_post_set, score_posts
+
+    posts = load_post_set(Path(path))
+    figures = score_posts(posts, check_labelled(obj.service(), posts))
+    result = figures.as_dict()
+    if as_json:
+        click.echo(json.dumps(result | ({"misses": figures.misses} if misses else {}), indent=2))
+        return
+    click.echo(f"violating posts:                       {result['violating']}")
+    click.echo(f"  caught with the right clause:        {result['caught_right_clause']:.1%}")
+    click.echo(f"  flagged at all (review or block):    {result['flagged_violating']:.1%}")
+    click.echo(f"must-block posts:                      {result['must_block']}")
+    click.echo(f"  blocked:                             {result['blocked']:.1%}")
+    click.echo(f"clean posts:                           {result['clean']}")
+    click.echo(f"  flagged (anything but ok):           {result['clean_flagged']:.1%}")
+    if misses:
+        for miss in figures.misses:
+            click.echo("  - " + json.dumps(miss, ensure_ascii=False))
+
+
 @cli.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True,
               help="HTTP port for Slack's requests (ignored in Socket Mode).")

@@ -28,7 +28,7 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {
 PERSONAL_DATA = {"phone", "email", "ni_number", "address"}
 COMMON_REQUIRED = {"id", "title", "kind", "severity", "clause", "message", "advice"}
 COMMON_OPTIONAL = {"escalate", "accounts", "examples"}
-FILE_KEYS = {"rules", "published_contacts", "human_judgement", "link_shorteners"}
+FILE_KEYS = {"rules", "published_contacts", "human_judgement", "link_shorteners", "trusted_sites"}
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -54,6 +54,7 @@ class RuleBook:
     contacts: PublishedContacts = field(default_factory=PublishedContacts)
     judgement: list[JudgementItem] = field(default_factory=list)
     shorteners: tuple[str, ...] = ()
+    trusted_sites: tuple[str, ...] = ()  # public-service sites linked to without a reminder
     files: list[Path] = field(default_factory=list)
     lexicons: dict[str, list[str]] = field(default_factory=dict)
 
@@ -101,6 +102,9 @@ def load_rulebook(knowledge_dir: Path) -> RuleBook:
             book.contacts = _contacts(path, data["published_contacts"])
         for n, entry in enumerate(_list(path, "human_judgement", data.get("human_judgement")), 1):
             book.judgement.append(_judgement(path, n, entry))
+        if "trusted_sites" in data:
+            book.trusted_sites = tuple(s.lower() for s in _strings(path, "trusted_sites",
+                                                                   data["trusted_sites"]))
         if "link_shorteners" in data:
             book.shorteners = tuple(s.lower() for s in _strings(path, "link_shorteners",
                                                                data["link_shorteners"]))
@@ -127,7 +131,8 @@ def parse_rule(path: Path, n: int, entry: object, knowledge_dir: Path, book: Rul
     if unknown:
         raise RuleError(
             f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))} for kind {kind!r}; "
-            f"expected {', '.join(sorted(COMMON_REQUIRED | COMMON_OPTIONAL | required | optional))}."
+            f"expected {', '.join(sorted(COMMON_REQUIRED | COMMON_OPTIONAL | required | optional))}"
+            "."
         )
     missing = (COMMON_REQUIRED | required) - set(entry)
     if missing:
@@ -136,7 +141,9 @@ def parse_rule(path: Path, n: int, entry: object, knowledge_dir: Path, book: Rul
         if not isinstance(entry[key], str) or not entry[key].strip():
             raise RuleError(f"{where}: {key} must be some text.")
     if entry["severity"] not in ("review", "block"):
-        raise RuleError(f"{where}: severity must be 'review' or 'block', not {entry['severity']!r}.")
+        raise RuleError(
+            f"{where}: severity must be 'review' or 'block', not {entry['severity']!r}."
+        )
     escalate = entry.get("escalate", False)
     if not isinstance(escalate, bool):
         raise RuleError(f"{where}: escalate must be true or false.")

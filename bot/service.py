@@ -10,12 +10,19 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from bot.answering import AnswerParams, build_answer, clean_question, is_mostly_other_script, not_covered
+from bot.answering import (
+    AnswerParams,
+    build_answer,
+    clean_question,
+    is_mostly_other_script,
+    not_covered,
+)
+from bot.checking import build_checker
 from bot.config import Settings
 from bot.embedding import Embedder, SentenceTransformerEmbedder
 from bot.errors import InputError
 from bot.knowledge import Knowledge, load_knowledge
-from bot.models import Answer, PolicyMeta
+from bot.models import Answer, PolicyMeta, Report
 from bot.retrieval import Retriever
 
 log = logging.getLogger(__name__)
@@ -37,6 +44,7 @@ class PolicyService:
         self.today = today
         self.answer_params = answer_params or AnswerParams()
         self.policies: dict[str, PolicyMeta] = {p.source: p.meta for p in knowledge.policies}
+        self.checker = build_checker(knowledge, embedder, self.retriever, settings.cache_dir)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> PolicyService:
@@ -82,3 +90,11 @@ class PolicyService:
                     question, ranking, self.policies, self.today(), self.answer_params
                 )
         return results  # type: ignore[return-value]
+
+    def check(self, draft: str, account: str = "council") -> Report:
+        """Check one draft post. Raises InputError for a draft that cannot be checked."""
+        return self.checker.check(draft, account)
+
+    def check_many(self, drafts: list[str], account: str = "council") -> list[Report | InputError]:
+        """Check several drafts at once (the model, if needed, runs once for the lot)."""
+        return self.checker.check_many(drafts, account)
