@@ -121,6 +121,7 @@ class Store:
         self.url = url
         self.now = now
         self.engine = _make_engine(url)
+        self._folder = _sqlite_folder(url)
         self._ready = False
         self._ready_lock = threading.Lock()
 
@@ -130,7 +131,13 @@ class Store:
             if self._ready:
                 return self
             try:
+                if self._folder is not None:
+                    self._folder.mkdir(parents=True, exist_ok=True)
                 metadata.create_all(self.engine)
+            except OSError as exc:
+                raise StoreError(
+                    f"The database folder {self._folder} cannot be created ({exc.strerror})."
+                ) from exc
             except SQLAlchemyError as exc:
                 raise StoreError(
                     f"The database at {_safe_url(self.url)} could not be opened ({_why(exc)})."
@@ -389,13 +396,6 @@ def _make_engine(url: str) -> Engine:
                 f"The database at {_safe_url(url)} cannot be used ({_why(exc)}). For PostgreSQL, "
                 "install the driver with: pip install 'policybot[postgres]'."
             ) from exc
-    if parsed.database and parsed.database != ":memory:":
-        try:
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"The database folder for {parsed.database} cannot be created ({exc})."
-            ) from exc
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
 
     @event.listens_for(engine, "connect")
@@ -406,6 +406,13 @@ def _make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().parent
 
 
 def _safe_url(url: str) -> str:
