@@ -26,6 +26,11 @@ E164 = PNF.E164
 # What a letter may be written as: l33t digits and symbols, and * for a masked letter.
 LEET = {"a": "a4@", "b": "b8", "e": "e3", "g": "g9", "i": "i1!|", "l": "l1|", "o": "o0",
         "s": "s5$", "t": "t7+", "z": "z2"}
+# The endings a trailing * allows: inflections and the usual compounds, never any letters at
+# all, so place names that begin with a swear word ("Bitchfield", "Twatt", "Shitterton") pass.
+ENDINGS = ("s|es|e|ed|er|ers|ing|in|y|ey|ty|tty|ter|ters|ted|ting|tier|tiest|ier|iest|iness|"
+           "ish|head|heads|face|faces|bag|bags|hole|holes|show|shows|load|loads|wit|wits|stain|"
+           "stains|pot|pots|box|house|less|ery|ry|ty|bucket|sticks?|storm|tastic")
 WORD_EDGE_BEFORE = r"(?<![a-z0-9@$*'])"
 WORD_EDGE_AFTER = r"(?![a-z0-9@$*])"
 
@@ -125,7 +130,7 @@ def word_pattern(entry: str) -> str:
             options += "*"
         cls = "[" + re.escape(options) + "]"
         parts.append(f"{cls}(?:{cls}{cls}+)?")  # one, or three and more (shiiiit, not shiitake)
-    return "".join(parts) + (r"[a-z]*" if wildcard else "")
+    return "".join(parts) + (f"(?:{ENDINGS})?" if wildcard else "")
 
 
 class PatternDetector(Detector):

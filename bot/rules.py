@@ -213,8 +213,9 @@ def _check_params(where: str, kind: str, params: dict, knowledge_dir: Path, book
 
 
 def read_lexicon(path: Path, where: str) -> list[str]:
-    """One word or phrase a line; '#' starts a comment; a trailing * allows endings
-    (``shit*`` also finds ``shitty``); a leading ! marks a word never to flag (``!shitake``)."""
+    """One word or phrase a line; '#' starts a comment; a trailing * allows the usual endings
+    (``shit*`` also finds ``shitty``, ``shitbags``; see detectors.ENDINGS); a leading ! marks a
+    word never to flag (``!shitake``)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:

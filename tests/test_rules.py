@@ -1,0 +1,178 @@
+"""Rules load strictly, run their own examples, and cover every duty in sections 3 to 6."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.checking import Checker
+from bot.config import DEFAULT_KNOWLEDGE_DIR
+from bot.errors import RuleError
+from bot.knowledge import load_knowledge
+from bot.rules import load_rulebook
+
+BUNDLED = load_rulebook(DEFAULT_KNOWLEDGE_DIR)
+RULES = {rule.id: rule for rule in BUNDLED.rules}
+
+
+@pytest.fixture(scope="module")
+def checker(knowledge):
+    return Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR))
+
+
+def fired(checker, text: str, account: str) -> set[str]:
+    return {f.rule for f in checker.check(text, account).findings}
+
+
+def test_every_rule_has_examples_both_ways():
+    for rule in BUNDLED.rules:
+        assert rule.trigger_examples, f"{rule.id} has no trigger examples"
+        assert rule.pass_examples, f"{rule.id} has no pass examples"
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_finds_its_own_trigger_examples(checker, rule_id):
+    rule = RULES[rule_id]
+    for example in rule.trigger_examples:
+        assert rule_id in fired(checker, example, rule.accounts[0]), example
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_lets_its_own_pass_examples_through(checker, rule_id):
+    rule = RULES[rule_id]
+    for example in rule.pass_examples:
+        assert rule_id not in fired(checker, example, rule.accounts[0]), example
+
+
+def test_every_rule_anchor_resolves_to_a_clause_of_the_bundled_policy(checker):
+    assert checker.unresolved == []
+    assert all(checker.clauses.values())
+
+
+def test_every_must_clause_in_sections_3_to_6_has_a_rule_or_is_on_the_checklist(checker, policy):
+    covered = {ref.start for ref in checker.clauses.values() if ref}
+    covered |= {item.clause.start for item, _ in checker.checklist}
+    duties = [c for c in policy.clauses if c.section in {"3", "4", "5", "6"} and c.obligation]
+    assert duties
+    missing = [" ".join(c.text.split())[:70] for c in duties if c.start not in covered]
+    assert missing == []
+
+
+def test_checklist_quotes_are_verbatim(checker, policy):
+    for item, _ in checker.checklist:
+        assert policy.text[item.clause.start : item.clause.end] == item.clause.text
+
+
+IDENTITY_TERMS = """gay lesbian bisexual trans transgender queer black white asian jewish jew muslim
+islam christian hindu sikh gypsy gypsies traveller travellers roma irish polish romanian
+disabled deaf blind autistic immigrant immigrants refugee refugees foreigner foreigners
+woman women girl girls""".split()
+
+
+def test_no_lexicon_lists_an_identity_term():
+    for name, words in BUNDLED.lexicons.items():
+        listed = {w.lstrip("!").rstrip("*") for w in words}
+        assert not listed & set(IDENTITY_TERMS), name
+
+
+# -- strict loading --------------------------------------------------------------------------
+
+GOOD_RULE = """
+rules:
+  - id: test-rule
+    title: A test
+    kind: pattern
+    patterns: ["\\\\bzebra\\\\b"]
+    severity: review
+    clause: "Use offensive language"
+    message: A message.
+    advice: Some advice.
+"""
+
+
+def knowledge_with_rules(tmp_path: Path, text: str, name: str = "test.yml") -> Path:
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "policies", tmp_path / "policies")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_good_rules_file_loads(tmp_path):
+    book = load_rulebook(knowledge_with_rules(tmp_path, GOOD_RULE))
+    assert [r.id for r in book.rules] == ["test-rule"]
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("severity: review", "severity: urgent"), ["test-rule", "severity", "urgent"]),
+        (("kind: pattern", "kind: magic"), ["test-rule", "kind", "magic"]),
+        (("advice: Some advice.", "advice: Some advice.\n    colour: red"), ["test-rule", "colour"]),
+        (('["\\\\bzebra\\\\b"]', '["(unclosed"]'), ["test-rule", "patterns", "(unclosed"]),
+        (("    advice: Some advice.\n", ""), ["test-rule", "advice"]),
+        (("id: test-rule", "id: Test Rule"), ["id"]),
+        (("review\n", "review\n    accounts: [everyone]\n"), ["test-rule", "accounts", "everyone"]),
+    ],
+)
+def test_a_bad_rule_is_an_error_naming_the_file_the_rule_and_the_key(tmp_path, change, words):
+    old, new = change
+    assert old in GOOD_RULE
+    folder = knowledge_with_rules(tmp_path, GOOD_RULE.replace(old, new, 1))
+    with pytest.raises(RuleError) as error:
+        load_rulebook(folder)
+    message = str(error.value)
+    assert "test.yml" in message
+    for word in words:
+        assert word in message
+
+
+def test_malformed_yaml_is_an_error_naming_the_file(tmp_path):
+    with pytest.raises(RuleError, match="broken.yml"):
+        load_rulebook(knowledge_with_rules(tmp_path, "rules: [\n  - id: x", name="broken.yml"))
+
+
+def test_a_missing_lexicon_is_an_error_naming_the_rule(tmp_path):
+    text = GOOD_RULE.replace("kind: pattern", "kind: lexicon").replace(
+        'patterns: ["\\\\bzebra\\\\b"]', "lexicon: nowhere.txt"
+    )
+    with pytest.raises(RuleError, match="test-rule.*nowhere.txt"):
+        load_rulebook(knowledge_with_rules(tmp_path, text))
+
+
+def test_two_rules_with_one_id_are_an_error(tmp_path):
+    text = GOOD_RULE + GOOD_RULE.split("rules:\n", 1)[1]
+    with pytest.raises(RuleError, match="already defined"):
+        load_rulebook(knowledge_with_rules(tmp_path, text))
+
+
+def test_an_empty_rules_folder_is_an_error(tmp_path):
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "policies", tmp_path / "policies")
+    (tmp_path / "rules").mkdir()
+    with pytest.raises(RuleError, match="no rules files"):
+        load_rulebook(tmp_path)
+
+
+def test_a_rule_whose_anchor_matches_nothing_is_listed_and_still_runs(tmp_path):
+    folder = knowledge_with_rules(
+        tmp_path, GOOD_RULE.replace("Use offensive language", "zebra crossings must be striped")
+    )
+    checker = Checker(load_knowledge(folder), load_rulebook(folder))
+    assert any("test-rule" in line for line in checker.unresolved)
+    report = checker.check("A zebra on the village green")
+    assert report.verdict == "review"
+    assert report.findings[0].clause is None
+    assert report.to_dict()["findings"][0]["unbacked"] is True
+    assert any("no clause" in notice for notice in report.notices)
+
+
+def test_an_anchor_not_in_the_policy_falls_back_to_a_similar_clause(tmp_path, knowledge):
+    folder = knowledge_with_rules(
+        tmp_path, GOOD_RULE.replace("Use offensive language", "never swear on social media")
+    )
+    offensive = knowledge.find_clause("Use offensive language")
+    checker = Checker(load_knowledge(folder), load_rulebook(folder),
+                      similar_clause=lambda anchor: offensive)
+    assert checker.clauses["test-rule"].start == offensive.start
+    assert checker.unresolved == [] and checker.similar
