@@ -47,6 +47,7 @@ def validate_knowledge(settings: Settings, load_model: bool = True) -> Validatio
     report.lines.append(f"ok: {phrased} curated phrasings for {len(knowledge.phrasings)} clauses")
     for anchor in knowledge.unresolved_anchors:
         report.warn(f"phrasing anchor matches no clause, so it is not used: {anchor}")
+    checker = None
     if load_model:
         try:
             from bot.service import PolicyService
@@ -56,6 +57,30 @@ def validate_knowledge(settings: Settings, load_model: bool = True) -> Validatio
                 f"ok: model {service.embedder.name} loaded; "
                 f"{len(service.retriever.views)} passages indexed"
             )
+            checker = service.checker
         except PolicyBotError as exc:
             report.problem(str(exc))
+    _report_rules(report, knowledge, checker)
     return report
+
+
+def _report_rules(report: ValidationReport, knowledge, checker) -> None:
+    """Rules for checking posts: how many loaded, and any anchor that no clause backs."""
+    from bot.checking import Checker
+    from bot.rules import load_rulebook, rules_folder
+
+    if checker is None:
+        try:  # without the model: exact anchors only, no fallback to a similar clause
+            checker = Checker(knowledge, load_rulebook(knowledge.directory))
+        except PolicyBotError as exc:
+            report.problem(str(exc))
+            return
+    book = checker.book
+    report.lines.append(
+        f"ok: {len(book.rules)} post-checking rules from {len(book.files)} files in "
+        f"{rules_folder(knowledge.directory)}; {len(checker.checklist)} checklist items"
+    )
+    for line in checker.similar:
+        report.warn(f"rule anchor not in the policy word for word; using a similar clause: {line}")
+    for line in checker.unresolved:
+        report.warn(f"rule anchor matches no clause; the rule still runs, unbacked: {line}")

@@ -180,3 +180,25 @@ def test_an_anchor_not_in_the_policy_falls_back_to_a_similar_clause(tmp_path, kn
                       similar_clause=lambda anchor: offensive)
     assert checker.clauses["test-rule"].start == offensive.start
     assert checker.unresolved == [] and checker.similar
+
+
+def test_validate_lists_rules_and_unresolved_anchors(tmp_path, settings):
+    from bot.validation import validate_knowledge
+
+    folder = knowledge_with_rules(
+        tmp_path, GOOD_RULE.replace("Use offensive language", "zebra crossings must be striped")
+    )
+    report = validate_knowledge(settings.with_overrides(knowledge_dir=folder), load_model=False)
+    text = "\n".join(report.lines)
+    assert "1 post-checking rules" in text
+    assert "test-rule" in text and "zebra crossings must be striped" in text
+    assert "unbacked" in text
+
+
+def test_validate_reports_a_broken_rules_file_as_a_problem(tmp_path, settings):
+    from bot.validation import validate_knowledge
+
+    folder = knowledge_with_rules(tmp_path, GOOD_RULE.replace("kind: pattern", "kind: magic"))
+    report = validate_knowledge(settings.with_overrides(knowledge_dir=folder), load_model=False)
+    assert not report.ok
+    assert any("test.yml" in line and "magic" in line for line in report.lines)
