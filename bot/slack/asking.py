@@ -14,6 +14,8 @@ from bot.slack.sender import api, to_url
 
 log = logging.getLogger(__name__)
 
+# The message events this feature subscribes to (manifest.yml): direct messages only.
+MESSAGE_EVENTS = ("message.im",)
 POLICY_USAGE = "Type your question after /policy, for example: /policy can I share this petition?"
 
 
@@ -26,7 +28,9 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.event("message")
     def on_direct_message(body, event):
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+        if f"message.{event.get('channel_type')}" not in MESSAGE_EVENTS:
+            return
+        if event.get("bot_id") or event.get("subtype"):
             return  # edits, joins and the bot's own messages are not questions
         rt.event(
             body,
