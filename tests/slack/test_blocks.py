@@ -13,7 +13,10 @@ from bot.slack.logs import RedactingFilter
 from bot.slack.mrkdwn import block_quote, escape, strip_bot_mention
 
 META = PolicyMeta("Acceptable Use of IT Policy", date(2023, 3, 2), date(2025, 3, 2))
-CLAUSE = "Use offensive language or post any comments or material that\ncould bring the Town Council into disrepute."
+CLAUSE = (
+    "Use offensive language or post any comments or material that\n"
+    "could bring the Town Council into disrepute."
+)
 
 
 def answer(status="answered") -> Answer:
