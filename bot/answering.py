@@ -20,11 +20,11 @@ MAX_QUESTION_CHARS = 2000
 @dataclass(frozen=True)
 class AnswerParams:
     # Below this fused score the policy is taken not to cover the question.
-    covered_threshold: float = 0.42
-    # A question closer than this to a known out-of-scope topic than to any clause is not covered.
-    off_topic_margin: float = 0.0
+    covered_threshold: float = 0.2
+    # Not covered when "out of scope" is more likely, by this margin, than the best clause.
+    off_topic_margin: float = 0.2
     # Further quotes must score within this margin of the best one.
-    quote_margin: float = 0.2
+    quote_margin: float = 1.0
     max_quotes: int = 3
 
 
@@ -98,7 +98,7 @@ def build_answer(
     params = params or AnswerParams()
     default_meta = next(iter(policies.values()))
     hits = ranking.hits
-    off_topic = bool(hits) and ranking.off_topic > hits[0].dense + params.off_topic_margin
+    off_topic = bool(hits) and ranking.off_topic > hits[0].classifier + params.off_topic_margin
     if not hits or hits[0].score < params.covered_threshold or off_topic:
         answer = not_covered(question, default_meta)
         if hits:

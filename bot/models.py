@@ -67,16 +67,17 @@ class Hit:
     score: float
     dense: float = 0.0
     lexical: float = 0.0
+    classifier: float = 0.0  # the clause classifier's probability for this clause
     matched: str = ""  # the text (clause or curated phrasing) that matched best
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """What a search found: the best clauses, and how close the question came to a topic the
+    """What a search found: the best clauses, and how likely the question is about a topic the
     policy is known not to cover."""
 
     hits: list[Hit]
-    off_topic: float = -1.0
+    off_topic: float = 0.0
     off_topic_match: str = ""
 
 

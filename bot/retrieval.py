@@ -19,6 +19,7 @@ import numpy as np
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
+from bot.classifier import PassageClassifier
 from bot.embedding import Embedder, cached_encode
 from bot.knowledge import Knowledge
 from bot.models import Clause, Hit, Ranking
@@ -37,8 +38,11 @@ STOPWORDS = frozenset(
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    dense_weight: float = 0.7
-    lexical_weight: float = 0.3
+    # fused = semantic_weight * (mix * classifier + (1 - mix) * dense) + rest * lexical
+    semantic_weight: float = 0.7
+    classifier_mix: float = 0.5
+    classifier_strength: float = 4.0
+    dense_top_k: int = 3
     k1: float = 1.2
     b: float = 0.75
     fuzzy_cutoff: float = 84.0
@@ -78,31 +82,65 @@ class Retriever:
         self.knowledge = knowledge
         self.embedder = embedder
         self.params = params or RetrievalParams()
-        self.clauses: list[Clause] = knowledge.clauses
+        all_clauses = knowledge.clauses
+        targets = answer_targets(all_clauses)
+        self.clauses: list[Clause] = [c for c, t in zip(all_clauses, targets, strict=True) if t == c]
+        position = {c.id: n for n, c in enumerate(self.clauses)}
         views, owners = [], []
-        for n, clause in enumerate(self.clauses):
+        for clause in self.clauses:
             for view in [clause_view(clause), *knowledge.phrasings.get(clause.id, [])]:
                 views.append(view)
-                owners.append(n)
+                owners.append(position[clause.id])
+        for clause, target in zip(all_clauses, targets, strict=True):
+            if target != clause:  # a one-word list item is searched as part of its lead-in
+                views.append(clause_view(clause))
+                owners.append(position[target.id])
         self.views = views
         self.view_owner = np.asarray(owners)
         self.view_vectors = cached_encode(embedder, views, cache_dir)
+        self._view_table = _group_table(self.view_owner, len(self.clauses))
         self.off_topic = list(knowledge.out_of_scope)
         self.off_topic_vectors = (
             cached_encode(embedder, self.off_topic, cache_dir) if self.off_topic else None
         )
+        self.classifier = self._train_classifier(cache_dir)
         self._build_lexical()
+
+    def _train_classifier(self, cache_dir: Path | None) -> PassageClassifier | None:
+        vectors, labels = self.view_vectors, self.view_owner
+        if self.off_topic_vectors is not None:
+            vectors = np.vstack([vectors, self.off_topic_vectors])
+            labels = np.concatenate([labels, np.full(len(self.off_topic_vectors), len(self.clauses))])
+        if len(np.unique(labels)) < 2:
+            return None
+        return PassageClassifier(
+            vectors.astype(np.float32),
+            labels.astype(np.int64),
+            classes=len(self.clauses) + 1,
+            strength=self.params.classifier_strength,
+            cache_dir=cache_dir,
+        )
 
     # dense -------------------------------------------------------------------------------
     def dense_scores(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per clause: best cosine over its views, and which view gave it."""
-        sims = self.view_vectors @ query_vector
-        best = np.full(len(self.clauses), -1.0, dtype=np.float32)
-        best_view = np.zeros(len(self.clauses), dtype=np.int64)
-        order = np.argsort(sims)  # ascending, so the best view per clause is written last
-        best[self.view_owner[order]] = sims[order]
-        best_view[self.view_owner[order]] = order
-        return best, best_view
+        """Per clause: the mean of its best few views' cosines, and which view was best.
+
+        Averaging the top few (rather than taking the single best) rewards a clause that several
+        of its phrasings support, and damps one stray phrasing that happens to match.
+        """
+        sims = np.append(self.view_vectors @ query_vector, -np.inf)
+        grouped = sims[self._view_table]  # clauses x views-per-clause, padded with -inf
+        k = min(self.params.dense_top_k, grouped.shape[1])
+        top = -np.partition(-grouped, k - 1, axis=1)[:, :k]
+        finite = np.isfinite(top)
+        scores = np.where(finite, top, 0.0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
+        best_view = self._view_table[np.arange(len(self.clauses)), grouped.argmax(axis=1)]
+        return scores.astype(np.float32), best_view
+
+    def nearest_off_topic(self, query_vector: np.ndarray) -> str:
+        if self.off_topic_vectors is None:
+            return ""
+        return self.off_topic[int(np.argmax(self.off_topic_vectors @ query_vector))]
 
     # lexical -----------------------------------------------------------------------------
     def _build_lexical(self) -> None:
@@ -116,6 +154,24 @@ class Retriever:
         n = len(docs)
         self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
         self._vocab = list(self._idf)
+        surface = {w for view in self.views for w in WORD.findall(normalise_text(view))}
+        self._surface = sorted(w for w in surface if w.isalpha() and len(w) >= 4)
+        self._surface_set = set(surface)
+
+    def correct_spelling(self, normalised: str) -> str:
+        """Replace a misspelt word with the nearest word the policy or its phrasings use
+        ("confidentail" -> "confidential"); only close matches with the same first letter."""
+        words = normalised.split()
+        for n, word in enumerate(words):
+            core = word.strip(".,!?;:'\"()")
+            if len(core) < 5 or not core.isalpha() or core in self._surface_set or core in STOPWORDS:
+                continue
+            match = process.extractOne(
+                core, self._surface, scorer=fuzz.ratio, score_cutoff=self.params.fuzzy_cutoff
+            )
+            if match and match[0][0] == core[0]:
+                words[n] = word.replace(core, match[0])
+        return " ".join(words)
 
     def query_words(self, normalised_question: str) -> list[str]:
         """Content words of the question, misspellings mapped to the nearest indexed word."""
@@ -149,13 +205,24 @@ class Retriever:
         return scores / ceiling if ceiling else scores
 
     # fused -------------------------------------------------------------------------------
+    def prepare(self, question: str) -> str:
+        """The question as searched: ASCII, lower case, text-speak expanded, spelling mended."""
+        return self.correct_spelling(normalise_text(question, self.knowledge.shorthand))
+
     def search(self, question: str, query_vector: np.ndarray | None = None, k: int = 5) -> Ranking:
-        normalised = normalise_text(question, self.knowledge.shorthand)
+        normalised = self.prepare(question)
         if query_vector is None:
             query_vector = self.embedder.encode([normalised])[0]
         dense, best_view = self.dense_scores(query_vector)
         lexical = self.lexical_scores(self.query_words(normalised))
-        fused = self.params.dense_weight * dense + self.params.lexical_weight * lexical
+        p = self.params
+        if self.classifier is not None:
+            probability = self.classifier.probabilities(query_vector)
+            clause_probability, off_topic = probability[:-1], float(probability[-1])
+            semantic = p.classifier_mix * clause_probability + (1 - p.classifier_mix) * dense
+        else:
+            clause_probability, off_topic, semantic = np.zeros_like(dense), 0.0, dense
+        fused = p.semantic_weight * semantic + (1 - p.semantic_weight) * lexical
         top = np.argsort(-fused)[:k]
         hits = [
             Hit(
@@ -163,20 +230,43 @@ class Retriever:
                 score=float(fused[i]),
                 dense=float(dense[i]),
                 lexical=float(lexical[i]),
+                classifier=float(clause_probability[i]),
                 matched=self.views[int(best_view[i])],
             )
             for i in top
         ]
-        if self.off_topic_vectors is None:
-            return Ranking(hits)
-        off = self.off_topic_vectors @ query_vector
-        nearest = int(np.argmax(off))
-        return Ranking(hits, off_topic=float(off[nearest]), off_topic_match=self.off_topic[nearest])
+        nearest = self.nearest_off_topic(query_vector) if self.off_topic else ""
+        return Ranking(hits, off_topic=off_topic, off_topic_match=nearest)
 
     def encode_questions(self, questions: list[str]) -> np.ndarray:
         """Embed many questions in one batch (the JSON Lines mode)."""
-        normalised = [normalise_text(q, self.knowledge.shorthand) for q in questions]
-        return self.embedder.encode(normalised)
+        return self.embedder.encode([self.prepare(q) for q in questions])
+
+
+def answer_targets(clauses: list[Clause]) -> list[Clause]:
+    """Each clause answers for itself, except a bare list item ("Facebook"), which is no use
+    quoted alone: it is searched as part of the paragraph that introduces its list."""
+    targets: list[Clause] = []
+    lead_in: Clause | None = None
+    for clause in clauses:
+        if clause.kind == "paragraph":
+            lead_in = clause
+        fragment = clause.kind == "bullet" and len(clause.text.split()) <= 2
+        same_section = lead_in is not None and lead_in.section == clause.section
+        targets.append(lead_in if fragment and same_section else clause)
+    return targets
+
+
+def _group_table(owners: np.ndarray, groups: int) -> np.ndarray:
+    """Row g lists the view indices of group g, padded with len(owners) (a -inf sentinel)."""
+    members: list[list[int]] = [[] for _ in range(groups)]
+    for index, owner in enumerate(owners):
+        members[int(owner)].append(index)
+    width = max((len(m) for m in members), default=1) or 1
+    table = np.full((groups, width), len(owners), dtype=np.int64)
+    for g, m in enumerate(members):
+        table[g, : len(m)] = m
+    return table
 
 
 def clause_view(clause: Clause) -> str:
