@@ -202,3 +202,36 @@ def test_validate_reports_a_broken_rules_file_as_a_problem(tmp_path, settings):
     report = validate_knowledge(settings.with_overrides(knowledge_dir=folder), load_model=False)
     assert not report.ok
     assert any("test.yml" in line and "magic" in line for line in report.lines)
+
+
+SEMANTIC_RULE = """
+rules:
+  - id: precept-leak
+    title: Precept news
+    kind: semantic
+    exemplars: ["the precept is going up next year"]
+    gate: ["\\\\bprecept\\\\b"]
+    threshold: 0.7
+    severity: block
+    clause: "Share, post or comment on Town Council matters until after any official"
+    message: A message.
+    advice: Some advice.
+"""
+
+
+def test_a_semantic_rule_compares_sentences_only_for_posts_through_its_gate(tmp_path):
+    from tests.fakes import HashingEmbedder
+
+    folder = knowledge_with_rules(tmp_path, SEMANTIC_RULE)
+    embedder = HashingEmbedder()
+    checker = Checker(load_knowledge(folder), load_rulebook(folder), embedder=embedder)
+    calls = embedder.calls
+    reports = checker.check_many(
+        ["Bin day is Tuesday. Enjoy the sun.", "Hello all. The precept is going up next year!",
+         "The precept was agreed at Full Council."]
+    )
+    assert embedder.calls == calls + 1  # one batch, for the two posts through the gate
+    assert [r.verdict for r in reports] == ["ok", "block", "ok"]
+    evidence = reports[1].findings[0].evidence
+    assert evidence.text == "The precept is going up next year!"
+    assert reports[1].findings[0].clause is not None
