@@ -33,7 +33,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     town_manager_slack_id: str = ""
     workers: int = 4
-    queue_limit: int = 100
+    queue_limit: int = 500
     http_threads: int = 16
     delivery_retry_delays: tuple[float, ...] = (2.0, 15.0, 60.0)
 
@@ -64,7 +64,7 @@ class Settings:
             slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
             town_manager_slack_id=get("TOWN_MANAGER_SLACK_ID", ""),
             workers=_int(get("POLICYBOT_WORKERS", "4"), "POLICYBOT_WORKERS"),
-            queue_limit=_int(get("POLICYBOT_QUEUE_LIMIT", "100"), "POLICYBOT_QUEUE_LIMIT"),
+            queue_limit=_int(get("POLICYBOT_QUEUE_LIMIT", "500"), "POLICYBOT_QUEUE_LIMIT"),
             http_threads=_int(get("POLICYBOT_HTTP_THREADS", "16"), "POLICYBOT_HTTP_THREADS"),
             delivery_retry_delays=_seconds(
                 get("POLICYBOT_RETRY_DELAYS", "2,15,60"), "POLICYBOT_RETRY_DELAYS"

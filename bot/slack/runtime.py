@@ -46,6 +46,10 @@ class RecentKeys:
                 self._keys.popitem(last=False)
             return True
 
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._keys.pop(key, None)
+
 
 @dataclass
 class Runtime:
@@ -57,6 +61,7 @@ class Runtime:
     work: WorkPool
     notices: WorkPool  # a small pool of its own for "busy" replies, so they are not refused too
     recent_events: RecentKeys = field(default_factory=RecentKeys)
+    accepted_events: RecentKeys = field(default_factory=RecentKeys)
 
     @property
     def escalations(self) -> EscalationBook | None:
@@ -87,6 +92,11 @@ class Runtime:
         failed, or whose first delivery never arrived, is processed.
         """
         event_id = body.get("event_id") or ""
+        # A retry of an event this process already has in hand is dropped at once, so that it
+        # does not take a place in the queue; the database check below covers restarts.
+        if event_id and not self.accepted_events.add(event_id):
+            log.info("skipped duplicate event %s on arrival", event_id)
+            return True
 
         def run() -> None:
             if event_id and not self.claim_event(event_id):
@@ -98,8 +108,13 @@ class Runtime:
             finally:
                 if event_id:
                     self.finish_event(event_id, ok)
+                    if not ok:  # let Slack's retry of it through
+                        self.accepted_events.discard(event_id)
 
-        return self.later(name, run, busy)
+        queued = self.later(name, run, busy)
+        if not queued and event_id:
+            self.accepted_events.discard(event_id)
+        return queued
 
     def claim_event(self, event_id: str) -> bool:
         if self.store is not None:
