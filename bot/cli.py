@@ -42,11 +42,11 @@ class _Context:
             settings = settings.with_overrides(knowledge_dir=Path(self.knowledge))
         return settings
 
-    def service(self):
+    def service(self, load_checker: bool = True):
         if self._service is None:
             from bot.service import PolicyService
 
-            self._service = PolicyService.from_settings(self.settings())
+            self._service = PolicyService.from_settings(self.settings(), load_checker=load_checker)
         return self._service
 
 
@@ -89,7 +89,7 @@ def ask(obj: _Context, question: str, as_json: bool) -> None:
     """Answer QUESTION from the policy. Use - to read one question per line from stdin."""
     from bot.render import answer_text
 
-    service = obj.service()
+    service = obj.service(load_checker=False)
     if question == "-":
         lines = _read_lines(click.get_text_stream("stdin"))
         for start in range(0, len(lines), 32):  # batches: one model call per 32 questions
@@ -157,7 +157,7 @@ def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
     from bot.evaluation import load_question_set, score_answers
 
     items = load_question_set(Path(path))
-    answers = obj.service().ask_many([item.question for item in items])
+    answers = obj.service(load_checker=False).ask_many([item.question for item in items])
     figures = score_answers(items, answers)
     result = figures.as_dict()
     if as_json:

@@ -7,6 +7,7 @@ serves anything, so a bad policy file or a missing model fails at start-up, not 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -36,6 +37,7 @@ class PolicyService:
         embedder: Embedder,
         today: Callable[[], date] = date.today,
         answer_params: AnswerParams | None = None,
+        load_checker: bool = True,
     ):
         self.settings = settings
         self.knowledge = knowledge
@@ -44,13 +46,27 @@ class PolicyService:
         self.today = today
         self.answer_params = answer_params or AnswerParams()
         self.policies: dict[str, PolicyMeta] = {p.source: p.meta for p in knowledge.policies}
-        self.checker = build_checker(knowledge, embedder, self.retriever, settings.cache_dir)
+        self._checker = None
+        self._checker_lock = threading.Lock()
+        if load_checker:  # servers load everything up front; `policybot ask` need not wait for it
+            _ = self.checker
+
+    @property
+    def checker(self):
+        with self._checker_lock:
+            if self._checker is None:
+                self._checker = build_checker(
+                    self.knowledge, self.embedder, self.retriever, self.settings.cache_dir
+                )
+            return self._checker
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> PolicyService:
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, load_checker: bool = True
+    ) -> PolicyService:
         knowledge = load_knowledge(settings.knowledge_dir)
         embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.torch_threads)
-        return cls(settings, knowledge, embedder)
+        return cls(settings, knowledge, embedder, load_checker=load_checker)
 
     @property
     def primary_policy(self) -> PolicyMeta:
