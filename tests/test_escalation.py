@@ -104,3 +104,15 @@ def test_summaries_quote_clauses_verbatim():
     )
     summary = summarise_report(report)
     assert "should not be posted" in summary and f"“{text}”" in summary
+
+
+def test_the_core_never_imports_slack():
+    import ast
+    from pathlib import Path
+
+    for name in ("escalation.py", "store.py", "delivery.py", "service.py", "models.py"):
+        tree = ast.parse((Path(__file__).resolve().parents[1] / "bot" / name).read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not any(m and m.split(".")[0] in ("slack_bolt", "slack_sdk") for m in imported), name
+        assert not any(m and m.startswith("bot.slack") for m in imported), name

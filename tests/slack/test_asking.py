@@ -163,3 +163,17 @@ def test_feedback_is_recorded_and_not_helpful_offers_the_town_manager(make_app, 
     assert store.feedback_counts() == {"helpful": 1, "not_helpful": 1}
     [offer] = [c.body for c in standin.calls if c.path.endswith("feedback_not_helpful")]
     assert find_button(offer["blocks"], "ask_town_manager")
+
+
+def test_a_retry_after_a_restart_is_caught_by_the_database(make_app, standin):
+    body = event_body(
+        {"type": "app_mention", "user": "U1", "text": PETITION, "channel": "C1", "ts": "1.000600"},
+        event_id="EvRestart",
+    )
+    first = make_app()
+    dispatch_json(first, body)
+    drain(first)
+    restarted = make_app()  # a new process: nothing in memory, the same database
+    dispatch_json(restarted, body, headers={"x-slack-retry-num": "1"})
+    drain(restarted)
+    assert len(posts(standin, thread_ts="1.000600")) == 1
