@@ -141,6 +141,7 @@ def serve(settings: Settings, port: int | None = None) -> None:
     log.info("loading the policy and the model")
     service = PolicyService.from_settings(settings)
     service.ask("warm up the model")  # the first encode is slow; pay for it before serving
+    service.check("Warming up the post checker.")
     store = Store(settings.effective_database_url)
     try:
         store.open()

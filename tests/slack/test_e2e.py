@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import PolicyService
 from tests.slack.signing import (
     SECRET,
     block_action,
@@ -202,7 +201,6 @@ def test_a_retry_whose_first_delivery_never_arrived_is_answered(server, standin)
     )
 
 
-@pytest.mark.skipif(not hasattr(PolicyService, "check"), reason="service.check has not landed yet")
 def test_checkpost_report_reaches_response_url_and_escalates_to_the_town_manager(server, standin):
     draft = "You are an idiot and the council will not listen to you"
     url = standin.response_url("checkpost-1")
