@@ -50,6 +50,10 @@ def summary(label: str, seconds: list[float]) -> str:
     )
 
 
+def row(label: str, value: str) -> None:
+    print(f"{label:<44} {value}")
+
+
 def time_each(fn, items) -> list[float]:
     out = []
     for item in items:
@@ -66,7 +70,10 @@ def cold_start(runs: int) -> list[float]:
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "bot", "ask", "can I share this petition?", "--json"],
-            cwd=REPO, env=env, check=True, capture_output=True,
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         times.append(time.perf_counter() - start)
     return times
@@ -99,7 +106,7 @@ def main() -> None:
 
     start = time.perf_counter()
     service = PolicyService.from_settings(Settings.from_env())
-    print(f"{'in-process start-up (model, index, rules)':<44} {time.perf_counter() - start:.2f} s")
+    row("in-process start-up (model, index, rules)", f"{time.perf_counter() - start:.2f} s")
     service.ask("warm up")
 
     ask_alone = time_each(service.ask, questions * repeat)
@@ -110,21 +117,25 @@ def main() -> None:
     start = time.perf_counter()
     service.ask_many(questions * repeat)
     batch = time.perf_counter() - start
-    print(f"{'ask, batched (the JSON Lines mode)':<44} {len(questions) * repeat / batch:7.1f} questions/s")
+    row("ask, batched (the JSON Lines mode)", f"{len(questions) * repeat / batch:7.1f} questions/s")
 
     check_one = time_each(lambda p: service.check(p[0], p[1]), posts * repeat)
     print(summary("checkpost, warm, one post at a time", check_one))
-    print(f"{'checkpost, one at a time':<44} {len(check_one) / sum(check_one):7.1f} posts/s")
+    row("checkpost, one at a time", f"{len(check_one) / sum(check_one):7.1f} posts/s")
     council = [text for text, account in posts if account == "council"] * repeat
     start = time.perf_counter()
     service.check_many(council, "council")
-    print(f"{'checkpost, batched':<44} {len(council) / (time.perf_counter() - start):7.1f} posts/s")
+    rate = len(council) / (time.perf_counter() - start)
+    row("checkpost, batched", f"{rate:7.1f} posts/s")
     check_busy = under_load(lambda: time_each(lambda p: service.check(p[0], p[1]), posts * repeat))
-    print(f"{'checkpost, one at a time, other core busy':<44} {len(check_busy) / sum(check_busy):7.1f} posts/s")
+    row(
+        "checkpost, one at a time, other core busy",
+        f"{len(check_busy) / sum(check_busy):7.1f} posts/s",
+    )
 
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{'peak memory: this process / a CLI process':<44} {peak_self:.0f} MB / {peak_child:.0f} MB")
+    row("peak memory: this process / a CLI process", f"{peak_self:.0f} MB / {peak_child:.0f} MB")
 
 
 if __name__ == "__main__":

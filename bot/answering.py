@@ -106,7 +106,9 @@ def build_answer(
         return answer
     best = hits[0]
     chosen = [
-        h for h in hits[: params.max_quotes] if h is best or h.score >= best.score - params.quote_margin
+        h
+        for h in hits[: params.max_quotes]
+        if h is best or h.score >= best.score - params.quote_margin
     ]
     meta = policies[best.clause.source]
     notice = review_notice(meta, today)

@@ -19,11 +19,19 @@ log = logging.getLogger(__name__)
 
 
 class PassageClassifier:
-    def __init__(self, vectors: np.ndarray, labels: np.ndarray, classes: int, strength: float,
-                 cache_dir: Path | None = None):
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        labels: np.ndarray,
+        classes: int,
+        strength: float,
+        cache_dir: Path | None = None,
+    ):
         """``labels`` run 0..classes-1; the last class stands for "not covered" when present."""
         self.classes = classes
-        key = hashlib.sha256(vectors.tobytes() + labels.tobytes() + f"{classes}:{strength}".encode())
+        key = hashlib.sha256(
+            vectors.tobytes() + labels.tobytes() + f"{classes}:{strength}".encode()
+        )
         path = cache_dir / "embeddings" / f"classifier-{key.hexdigest()}.npz" if cache_dir else None
         if path and path.exists():
             try:

@@ -104,7 +104,11 @@ def ask(obj: _Context, question: str, as_json: bool) -> None:
             sys.stdout.flush()
         return
     answer = service.ask(question)
-    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if as_json else answer_text(answer))
+    click.echo(
+        json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
+        if as_json
+        else answer_text(answer)
+    )
 
 
 @cli.command()
@@ -192,8 +196,13 @@ def _stdin_post(line: str, account: str) -> tuple[str, str]:
 
 @cli.command()
 @click.argument("draft")
-@click.option("--account", type=ACCOUNT_CHOICE, default="council", show_default=True,
-              help="Where it will be posted: the council's account or your personal one.")
+@click.option(
+    "--account",
+    type=ACCOUNT_CHOICE,
+    default="council",
+    show_default=True,
+    help="Where it will be posted: the council's account or your personal one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines when reading stdin).")
 @knowledge_option
 @click.pass_obj
@@ -257,8 +266,13 @@ def eval_posts(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True,
-              help="HTTP port for Slack's requests (ignored in Socket Mode).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=3000,
+    show_default=True,
+    help="HTTP port for Slack's requests (ignored in Socket Mode).",
+)
 @knowledge_option
 @click.pass_obj
 def serve(obj: _Context, port: int) -> None:
@@ -285,6 +299,9 @@ def main() -> None:
         raise
     except Exception as exc:  # the last line of defence: one clear line, traceback in the log
         log.exception("unexpected error")
-        click.echo(f"policybot: something went wrong ({exc.__class__.__name__}); "
-                   "the details are in the log file.", err=True)
+        click.echo(
+            f"policybot: something went wrong ({exc.__class__.__name__}); "
+            "the details are in the log file.",
+            err=True,
+        )
         raise SystemExit(1) from None

@@ -49,7 +49,9 @@ def load_question_set(path: Path) -> list[LabelledQuestion]:
     items: list[LabelledQuestion] = []
     for n, entry in enumerate(data["in_scope"] or [], start=1):
         require_keys(path, f"in_scope entry {n}", entry, {"q", "expect"}, {"also", "note"})
-        items.append(LabelledQuestion(str(entry["q"]), [entry["expect"], *(entry.get("also") or [])]))
+        items.append(
+            LabelledQuestion(str(entry["q"]), [entry["expect"], *(entry.get("also") or [])])
+        )
     for entry in data.get("out_of_scope") or []:
         if not isinstance(entry, str):
             raise KnowledgeError(f"{path}: out_of_scope entries must be questions (text).")
@@ -59,12 +61,12 @@ def load_question_set(path: Path) -> list[LabelledQuestion]:
 
 def _matches(answer: Answer, expect: list[str], depth: int) -> bool:
     wanted = [normalise_phrase(e) for e in expect]
-    return any(
-        w in normalise_phrase(quote.text) for quote in answer.quotes[:depth] for w in wanted
-    )
+    return any(w in normalise_phrase(quote.text) for quote in answer.quotes[:depth] for w in wanted)
 
 
-def score_answers(items: list[LabelledQuestion], answers: list[Answer | InputError]) -> QuestionFigures:
+def score_answers(
+    items: list[LabelledQuestion], answers: list[Answer | InputError]
+) -> QuestionFigures:
     figures = QuestionFigures()
     for item, answer in zip(items, answers, strict=True):
         covered = isinstance(answer, Answer) and answer.status == "answered"
@@ -74,21 +76,31 @@ def score_answers(items: list[LabelledQuestion], answers: list[Answer | InputErr
                 figures.not_covered_out_of_scope += 1
             else:
                 figures.misses.append(
-                    {"question": item.question, "why": "answered an out-of-scope question",
-                     "got": answer.quotes[0].text[:80]}
+                    {
+                        "question": item.question,
+                        "why": "answered an out-of-scope question",
+                        "got": answer.quotes[0].text[:80],
+                    }
                 )
             continue
         figures.in_scope += 1
         if not covered:
             figures.abstained_in_scope += 1
-            figures.misses.append({"question": item.question, "why": "said not covered",
-                                   "expected": item.expect[0]})
+            figures.misses.append(
+                {"question": item.question, "why": "said not covered", "expected": item.expect[0]}
+            )
             continue
         if _matches(answer, item.expect, 1):
             figures.top1 += 1
         else:
-            figures.misses.append({"question": item.question, "why": "wrong first clause",
-                                   "expected": item.expect[0], "got": answer.quotes[0].text[:80]})
+            figures.misses.append(
+                {
+                    "question": item.question,
+                    "why": "wrong first clause",
+                    "expected": item.expect[0],
+                    "got": answer.quotes[0].text[:80],
+                }
+            )
         if _matches(answer, item.expect, 3):
             figures.top3 += 1
     return figures

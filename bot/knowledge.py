@@ -96,7 +96,9 @@ def policy_files(directory: Path) -> list[Path]:
     return sorted(
         p
         for p in candidates
-        if p.is_file() and p.suffix.lower() in POLICY_SUFFIXES and p.name.lower() not in IGNORED_NAMES
+        if p.is_file()
+        and p.suffix.lower() in POLICY_SUFFIXES
+        and p.name.lower() not in IGNORED_NAMES
     )
 
 
@@ -127,7 +129,6 @@ def data_file(directory: Path, name: str) -> Path | None:
         if (base / name).exists():
             return base / name
     return None
-
 
 
 def _load_shorthand(path: Path | None) -> dict[str, str]:

@@ -175,8 +175,9 @@ class ClauseRef:
 
     @classmethod
     def from_clause(cls, clause: Clause) -> ClauseRef:
-        return cls(clause.text, clause.start, clause.end, clause.source, clause.section,
-                   clause.heading)
+        return cls(
+            clause.text, clause.start, clause.end, clause.source, clause.section, clause.heading
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -29,16 +29,11 @@ MARKDOWN_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<head>\S[^\n]*?)[ \t#]*$")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]\s*")
 CONTENTS_LINE = re.compile(r"(?:\t|\.{3,}|\s{3,})\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
 PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d+(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
-OBLIGATION_IN_CAPS = re.compile(
-    r"\b(" + "|".join(re.escape(o) for o in OBLIGATIONS) + r")\b"
+OBLIGATION_IN_CAPS = re.compile(r"\b(" + "|".join(re.escape(o) for o in OBLIGATIONS) + r")\b")
+MONTH_NAMES = (
+    "january february march april may june july august september october november december"
 )
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        "january february march april may june july august september october november december".split(),
-        start=1,
-    )
-}
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES.split(), start=1)}
 DATE = re.compile(
     r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]+)\s+(?P<year>\d{4})\b"
     r"|\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})\b"
@@ -243,8 +238,10 @@ def _read_meta(text: str, lines: list[_Line], body_start: int, source: str) -> P
     front = text[: lines[body_start].start] if body_start < len(lines) else text
     return PolicyMeta(
         title=_find_title(front) or _title_from_name(source),
-        approved=_date_after(front, ("approved", "adopted")) or _date_after(text, ("approved", "adopted")),
-        review_due=_date_after(front, ("review",)) or _date_after(text, ("review date", "due for review")),
+        approved=_date_after(front, ("approved", "adopted"))
+        or _date_after(text, ("approved", "adopted")),
+        review_due=_date_after(front, ("review",))
+        or _date_after(text, ("review date", "due for review")),
     )
 
 

@@ -32,7 +32,8 @@ STOPWORDS = frozenset(
     should so some such than that the their them then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you
     your yours ok okay hi hello hey thanks thank get got going want wanted need needs know let
-    im ive id dont cant wont isnt policy say says said allowed allow ok really just also still""".split()
+    im ive id dont cant wont isnt policy say says said allowed allow ok really just also
+    still""".split()
 )
 
 
@@ -84,7 +85,9 @@ class Retriever:
         self.params = params or RetrievalParams()
         all_clauses = knowledge.clauses
         targets = answer_targets(all_clauses)
-        self.clauses: list[Clause] = [c for c, t in zip(all_clauses, targets, strict=True) if t == c]
+        self.clauses: list[Clause] = [
+            c for c, t in zip(all_clauses, targets, strict=True) if t == c
+        ]
         position = {c.id: n for n, c in enumerate(self.clauses)}
         views, owners = [], []
         for clause in self.clauses:
@@ -110,7 +113,9 @@ class Retriever:
         vectors, labels = self.view_vectors, self.view_owner
         if self.off_topic_vectors is not None:
             vectors = np.vstack([vectors, self.off_topic_vectors])
-            labels = np.concatenate([labels, np.full(len(self.off_topic_vectors), len(self.clauses))])
+            labels = np.concatenate(
+                [labels, np.full(len(self.off_topic_vectors), len(self.clauses))]
+            )
         if len(np.unique(labels)) < 2:
             return None
         return PassageClassifier(
@@ -164,7 +169,12 @@ class Retriever:
         words = normalised.split()
         for n, word in enumerate(words):
             core = word.strip(".,!?;:'\"()")
-            if len(core) < 5 or not core.isalpha() or core in self._surface_set or core in STOPWORDS:
+            if (
+                len(core) < 5
+                or not core.isalpha()
+                or core in self._surface_set
+                or core in STOPWORDS
+            ):
                 continue
             match = process.extractOne(
                 core, self._surface, scorer=fuzz.ratio, score_cutoff=self.params.fuzzy_cutoff

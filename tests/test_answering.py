@@ -37,7 +37,9 @@ def test_text_speak_swearing_question_finds_offensive_language_clause(service):
 
 
 def test_deleting_a_rude_comment_quotes_the_screenshot_rule(service):
-    answer = service.ask("someone's been really rude about us under our post, can I just delete it?")
+    answer = service.ask(
+        "someone's been really rude about us under our post, can I just delete it?"
+    )
     assert answer.status == "answered"
     assert any("Screenshots must be taken" in q.text for q in answer.quotes)
 
@@ -72,7 +74,16 @@ def test_json_contract_has_the_agreed_names(service):
     assert {"question", "status", "confidence", "escalate", "quotes", "policy"} <= set(payload)
     assert 0 <= payload["confidence"] <= 1
     quote = payload["quotes"][0]
-    assert set(quote) == {"text", "start", "end", "source", "section", "heading", "obligation", "score"}
+    assert set(quote) == {
+        "text",
+        "start",
+        "end",
+        "source",
+        "section",
+        "heading",
+        "obligation",
+        "score",
+    }
     assert payload["policy"] == {
         "title": "Acceptable Use of IT Policy (including Social Media)",
         "approved": "2023-03-02",
@@ -135,14 +146,18 @@ def test_review_notice_only_after_the_due_date():
 def test_low_scoring_best_clause_means_not_covered(policy):
     clause = policy.clauses[0]
     ranking = Ranking([Hit(clause=clause, score=0.1, dense=0.1)])
-    answer = build_answer("q", ranking, {policy.source: policy.meta}, date(2024, 1, 1), AnswerParams())
+    answer = build_answer(
+        "q", ranking, {policy.source: policy.meta}, date(2024, 1, 1), AnswerParams()
+    )
     assert answer.status == "not_covered" and answer.escalate
 
 
 def test_question_nearer_a_known_off_topic_subject_is_not_covered(policy):
     clause = policy.clauses[0]
     ranking = Ranking([Hit(clause=clause, score=0.9, dense=0.5)], off_topic=0.8)
-    answer = build_answer("q", ranking, {policy.source: policy.meta}, date(2024, 1, 1), AnswerParams())
+    answer = build_answer(
+        "q", ranking, {policy.source: policy.meta}, date(2024, 1, 1), AnswerParams()
+    )
     assert answer.status == "not_covered"
 
 

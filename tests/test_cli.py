@@ -36,11 +36,16 @@ def test_ask_json_is_one_object_with_verbatim_quotes(run, service):
     payload = json.loads(result.output)
     assert payload["status"] == "answered"
     quote = payload["quotes"][0]
-    assert service.knowledge.policy_for(quote["source"]).text[quote["start"] : quote["end"]] == quote["text"]
+    assert (
+        service.knowledge.policy_for(quote["source"]).text[quote["start"] : quote["end"]]
+        == quote["text"]
+    )
 
 
 def test_ask_from_stdin_writes_one_json_line_per_question(run):
-    result = run("ask", "-", "--json", stdin="can I share this petition?\n\nhow do I book the hall?\n🙂\n")
+    result = run(
+        "ask", "-", "--json", stdin="can I share this petition?\n\nhow do I book the hall?\n🙂\n"
+    )
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert len(lines) == 3  # the blank line is skipped; the emoji-only one gets an error object
     assert lines[0]["status"] == "answered"

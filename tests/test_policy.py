@@ -115,7 +115,10 @@ Photos of children need written consent from a parent.
 
 def test_markdown_policy_with_hash_headings_and_dash_bullets():
     policy = parse_policy(DocumentText(MARKDOWN, markdown=True), source="sm.md")
-    assert [(s.number, s.heading) for s in policy.sections] == [("1", "Scope"), ("2", "What you must not do")]
+    assert [(s.number, s.heading) for s in policy.sections] == [
+        ("1", "Scope"),
+        ("2", "What you must not do"),
+    ]
     personal = clause_containing(policy, "post personal data")
     assert personal.text == "post personal data about residents\n  or their families"
     assert personal.obligation == "MUST NOT"
@@ -162,7 +165,9 @@ def test_empty_knowledge_folder_says_where_to_put_a_policy(tmp_path):
 
 def test_malformed_phrasings_file_names_file_and_key(tmp_path):
     (tmp_path / "policy.txt").write_text(SEED_POLICY.read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "phrasings.yml").write_text("clauses:\n  - anchor: x\n    phrasing: [a]\n", encoding="utf-8")
+    (tmp_path / "phrasings.yml").write_text(
+        "clauses:\n  - anchor: x\n    phrasing: [a]\n", encoding="utf-8"
+    )
     with pytest.raises(KnowledgeError, match=r"phrasings.yml.*phrasing"):
         load_knowledge(tmp_path)
 
@@ -170,7 +175,9 @@ def test_malformed_phrasings_file_names_file_and_key(tmp_path):
 def test_sidecar_overrides_metadata_and_rejects_unknown_keys(tmp_path):
     path = tmp_path / "p.txt"
     path.write_text("1. SCOPE\n\nThis applies to everyone.\n", encoding="utf-8")
-    path.with_suffix(".yml").write_text("title: Our Policy\nreview_due: 2030-01-01\n", encoding="utf-8")
+    path.with_suffix(".yml").write_text(
+        "title: Our Policy\nreview_due: 2030-01-01\n", encoding="utf-8"
+    )
     assert load_policy(path).meta.title == "Our Policy"
     assert load_policy(path).meta.review_due == date(2030, 1, 1)
     path.with_suffix(".yml").write_text("titel: Typo\n", encoding="utf-8")
