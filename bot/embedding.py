@@ -67,7 +67,7 @@ class SentenceTransformerEmbedder:
                 f"Could not load the language model from {self.path!r} ({exc.__class__.__name__}). "
                 "Check POLICYBOT_MODEL, or re-run the set-up command."
             ) from exc
-        self.name = f"{Path(self.path).name}:{_model_fingerprint(Path(self.path))}"
+        self.name = f"{Path(model).name or model}:{_model_fingerprint(Path(self.path))}"
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
