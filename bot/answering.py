@@ -129,4 +129,4 @@ def _confidence(score: float, params: AnswerParams) -> float:
     t = params.covered_threshold
     if score <= t:
         return max(0.0, 0.5 * score / t)
-    return min(1.0, 0.5 + 0.5 * (score - t) / max(1e-6, 0.85 - t))
+    return min(1.0, 0.5 + 0.5 * (score - t) / max(1e-6, 1.0 - t))
