@@ -22,7 +22,7 @@ class AnswerParams:
     # Below this fused score the policy is taken not to cover the question.
     covered_threshold: float = 0.2
     # Not covered when "out of scope" is more likely, by this margin, than the best clause.
-    off_topic_margin: float = 0.2
+    off_topic_margin: float = 0.0
     # Further quotes must score within this margin of the best one.
     quote_margin: float = 1.0
     max_quotes: int = 3

@@ -9,23 +9,34 @@ from tests.conftest import DATA
 
 pytestmark = pytest.mark.model
 
-# Measured figures, less a small margin; raise them as quality improves.
-DEV_FLOOR = {"top1": 0.85, "top3": 0.95, "not_covered_out_of_scope": 0.85}
-DEV_ABSTAIN_CEILING = 0.06
+# Measured figures less a small margin; raise them as quality improves.
+# questions.yml is the development set; the other two were written separately to measure
+# generalisation (see the issue notes for how far each has since been looked at).
+FLOORS = {
+    "questions.yml": {"top1": 0.90, "top3": 0.96, "not_covered_out_of_scope": 0.92},
+    "questions-holdout.yml": {"top1": 0.87, "top3": 0.95, "not_covered_out_of_scope": 0.88},
+    "questions-fresh.yml": {"top1": 0.80, "top3": 0.92, "not_covered_out_of_scope": 0.90},
+}
+ABSTAIN_CEILING = 0.05
 
 
 def test_labelled_sets_quote_phrases_that_exist_in_the_policy(knowledge):
-    for name in ("questions.yml", "questions-holdout.yml"):
+    for name in FLOORS:
         for item in load_question_set(DATA / name):
             for phrase in item.expect:
                 assert knowledge.find_clause(phrase), f"{name}: {phrase!r} is in no clause"
 
 
-def test_development_set_figures_do_not_regress(service):
+def test_development_set_is_big_and_varied_enough():
     items = load_question_set(DATA / "questions.yml")
     assert sum(1 for i in items if i.expect) >= 60
     assert sum(1 for i in items if not i.expect) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_figures_do_not_regress(service, name):
+    items = load_question_set(DATA / name)
     figures = score_answers(items, service.ask_many([i.question for i in items])).as_dict()
-    for name, floor in DEV_FLOOR.items():
-        assert figures[name] >= floor, (name, figures)
-    assert figures["abstain_in_scope"] <= DEV_ABSTAIN_CEILING, figures
+    for figure, floor in FLOORS[name].items():
+        assert figures[figure] >= floor, (figure, figures)
+    assert figures["abstain_in_scope"] <= ABSTAIN_CEILING, figures
