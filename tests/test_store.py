@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.errors import StoreError
 from bot.store import Store
+from tests.postgres import TemporaryPostgres, find_binaries
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """POLICYBOT_TEST_POSTGRES_URL if set, else a throwaway server from the machine's binaries."""
+    url = os.environ.get("POLICYBOT_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    pytest.importorskip("psycopg")
+    if find_binaries() is None:
+        pytest.skip("no PostgreSQL here: set POLICYBOT_TEST_POSTGRES_URL to test against one")
+    # Not under pytest's own temporary folder: that is private to us, and the server runs as
+    # the postgres user when we are root.
+    server = TemporaryPostgres(Path(tempfile.mkdtemp(prefix="policybot-pg-")))
+    try:
+        url = server.start()
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"could not start a throwaway PostgreSQL ({exc})")
+    yield url
+    server.stop()
+    shutil.rmtree(server.folder, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):
     if request.param == "postgres":
-        url = os.environ.get("POLICYBOT_TEST_POSTGRES_URL")
-        if not url:
-            pytest.skip("set POLICYBOT_TEST_POSTGRES_URL to test PostgreSQL")
+        url = request.getfixturevalue("postgres_url")
         store = Store(url).open()
         from bot.store import metadata
 
