@@ -205,3 +205,61 @@ def test_unresolved_phrasing_anchor_is_reported_not_dropped_silently(tmp_path):
 def test_repo_knowledge_has_the_seed_policy():
     assert (REPO / "knowledge" / "policies" / SEED_POLICY.name).exists()
     assert Path(SEED_POLICY).suffix == ".txt"
+
+
+def _tiny_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with one text line per entry, built by hand (no PDF writer needed)."""
+    text = (
+        "BT /F1 12 Tf 72 720 Td 14 TL "
+        + " ".join(
+            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj T*"
+            for line in lines
+        )
+        + " ET"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text.encode("latin-1") + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_pdf_policy_quotes_slices_of_its_extracted_text(tmp_path):
+    path = tmp_path / "phones.pdf"
+    path.write_bytes(
+        _tiny_pdf(["1. MOBILE PHONES", "", "Staff MUST NOT:", "- share the office PIN", "2. EMAIL"])
+    )
+    policy = load_policy(path)
+    clause = clause_containing(policy, "share the office PIN")
+    assert policy.text[clause.start : clause.end] == clause.text
+    assert clause.obligation == "MUST NOT"
+    assert [s.heading for s in policy.sections][0] == "Mobile Phones"
+
+
+def test_pdf_without_a_text_layer_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(_tiny_pdf([]))
+    with pytest.raises(KnowledgeError, match="scan.pdf"):
+        load_policy(path)
+
+
+def test_damaged_word_file_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "broken.docx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(KnowledgeError, match="broken.docx"):
+        load_policy(path)
