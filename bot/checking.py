@@ -22,7 +22,6 @@ from bot.detectors import (
     PatternDetector,
     PersonalDataDetector,
     PreparedPost,
-    SemanticDetector,
 )
 from bot.embedding import Embedder, cached_encode
 from bot.errors import InputError
@@ -40,6 +39,7 @@ from bot.models import (
     worse,
 )
 from bot.rules import RuleBook
+from bot.semantic import SemanticDetector, SentenceVectors, build_semantic, embed_units
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,17 @@ class Checker:
             clause = self._resolve(item.clause, similar_clause, "human_judgement")
             if clause is not None:
                 self.checklist.append((ChecklistItem(item.note, clause), item.accounts))
-        self.detectors: list[Detector] = [self._detector(r, cache_dir) for r in book.rules]
+        self._clean_bank = None
+        self._wording_rules = {r.id for r in book.rules if r.kind in ("lexicon", "pattern")}
+        self.vectors = SentenceVectors(embedder) if embedder is not None else None
+        # Without a model (``policybot validate`` without loading it) semantic rules cannot run.
+        runnable = [r for r in book.rules if r.kind != "semantic" or embedder is not None]
+        self.not_run = [r.id for r in book.rules if r not in runnable]
+        detectors = [self._detector(r, cache_dir) for r in runnable]
+        # word and pattern rules first, so a semantic finding never repeats their clause
+        self.detectors: list[Detector | SemanticDetector] = sorted(
+            detectors, key=lambda d: isinstance(d, SemanticDetector)
+        )
 
     # set-up --------------------------------------------------------------------------------
     def _resolve(self, anchor: str, similar: SimilarClause | None, owner: str) -> ClauseRef | None:
@@ -85,7 +95,7 @@ class Checker:
             return None
         return ClauseRef.from_clause(clause)
 
-    def _detector(self, rule: Rule, cache_dir: Path | None) -> Detector:
+    def _detector(self, rule: Rule, cache_dir: Path | None) -> Detector | SemanticDetector:
         if rule.kind == "lexicon":
             return LexiconDetector(rule)
         if rule.kind == "pattern":
@@ -95,10 +105,11 @@ class Checker:
         if rule.kind == "link":
             return LinkDetector(rule, self.book)
         if rule.kind == "semantic":
-            if self.embedder is None:
-                raise ValueError(f"rule {rule.id!r} is semantic: the checker needs an embedder")
-            vectors = cached_encode(self.embedder, list(rule.params["exemplars"]), cache_dir)
-            return SemanticDetector(rule, vectors)
+            assert self.embedder is not None
+            if self._clean_bank is None:
+                self._clean_bank = cached_encode(self.embedder, self.book.clean_exemplars,
+                                                 cache_dir)
+            return build_semantic(rule, self.embedder, self._clean_bank, cache_dir)
         raise ValueError(f"unknown kind {rule.kind!r}")  # rules.py rejects these at load
 
     # checking ------------------------------------------------------------------------------
@@ -127,15 +138,8 @@ class Checker:
     def _embed_where_needed(self, posts: list[PreparedPost], account: str) -> None:
         semantic = [d for d in self.detectors
                     if isinstance(d, SemanticDetector) and account in d.rule.accounts]
-        wanting = [p for p in posts if any(d.wants_vectors(p) for d in semantic)]
-        if not wanting or self.embedder is None:
-            return
-        sentences = [s for p in wanting for s in p.sentences]
-        vectors = self.embedder.encode(sentences)
-        row = 0
-        for post in wanting:
-            post.vectors = vectors[row : row + len(post.sentences)]
-            row += len(post.sentences)
+        if semantic and self.vectors is not None:
+            embed_units(posts, semantic, self.vectors)
 
     def _report(self, post: PreparedPost, account: str) -> Report:
         findings: list[Finding] = []
@@ -146,7 +150,15 @@ class Checker:
             span = detector.find(post)
             if span is None:
                 continue
+            clause = self.clauses[rule.id]
             start, end = span
+            if isinstance(detector, SemanticDetector) and any(
+                f.clause == clause
+                or (f.rule in self._wording_rules and f.evidence.start < end
+                    and start < f.evidence.end)
+                for f in findings
+            ):
+                continue  # a word or pattern rule already quotes this clause or this sentence
             findings.append(
                 Finding(
                     rule=rule.id,
@@ -156,7 +168,7 @@ class Checker:
                     advice=rule.advice,
                     escalate=rule.escalate,
                     evidence=Evidence(post.text[start:end], start, end),
-                    clause=self.clauses[rule.id],
+                    clause=clause,
                 )
             )
         findings.sort(key=lambda f: (f.severity != "block", f.evidence.start))

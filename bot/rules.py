@@ -23,12 +23,13 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {
     "pattern": ({"patterns"}, {"also", "unless", "case_sensitive"}),
     "personal_data": ({"detect"}, {"unless"}),
     "link": (set(), {"shorteners_only", "unless"}),
-    "semantic": ({"exemplars", "gate"}, {"threshold", "unless"}),
+    "semantic": ({"exemplars"}, {"counter_exemplars", "gate", "threshold", "margin", "unless"}),
 }
 PERSONAL_DATA = {"phone", "email", "ni_number", "address"}
 COMMON_REQUIRED = {"id", "title", "kind", "severity", "clause", "message", "advice"}
 COMMON_OPTIONAL = {"escalate", "accounts", "examples"}
-FILE_KEYS = {"rules", "published_contacts", "human_judgement", "link_shorteners", "trusted_sites"}
+FILE_KEYS = {"rules", "published_contacts", "human_judgement", "link_shorteners", "trusted_sites",
+             "clean_exemplars"}
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -57,6 +58,7 @@ class RuleBook:
     trusted_sites: tuple[str, ...] = ()  # public-service sites linked to without a reminder
     files: list[Path] = field(default_factory=list)
     lexicons: dict[str, list[str]] = field(default_factory=dict)
+    clean_exemplars: list[str] = field(default_factory=list)  # ordinary posts, for semantic rules
 
 
 def rules_folder(knowledge_dir: Path) -> Path:
@@ -105,6 +107,8 @@ def load_rulebook(knowledge_dir: Path) -> RuleBook:
         if "trusted_sites" in data:
             book.trusted_sites = tuple(s.lower() for s in _strings(path, "trusted_sites",
                                                                    data["trusted_sites"]))
+        if "clean_exemplars" in data:
+            book.clean_exemplars.extend(_strings(path, "clean_exemplars", data["clean_exemplars"]))
         if "link_shorteners" in data:
             book.shorteners = tuple(s.lower() for s in _strings(path, "link_shorteners",
                                                                data["link_shorteners"]))
@@ -207,9 +211,12 @@ def _check_params(where: str, kind: str, params: dict, knowledge_dir: Path, book
     if kind == "semantic":
         if not list(_strings(where, "exemplars", params["exemplars"])):
             raise RuleError(f"{where}: exemplars must list some example sentences.")
-        threshold = params.get("threshold", 0.6)
-        if not isinstance(threshold, int | float) or not 0 < threshold < 1:
-            raise RuleError(f"{where}: threshold must be a number between 0 and 1.")
+        _strings(where, "counter_exemplars", params.get("counter_exemplars", ["-"]))
+        for key, low, high in (("threshold", 0, 1), ("margin", -1, 1)):
+            value = params.get(key, 0.5)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not low < value < high:
+                raise RuleError(f"{where}: {key} must be a number between {low} and {high}.")
 
 
 def read_lexicon(path: Path, where: str) -> list[str]:

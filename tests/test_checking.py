@@ -15,8 +15,9 @@ from tests.conftest import DATA
 
 
 @pytest.fixture(scope="module")
-def checker(knowledge):
-    return Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR))
+def checker(knowledge, embedder, cache_dir):
+    return Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR), embedder=embedder,
+                   cache_dir=cache_dir)
 
 
 def rules_fired(report: Report) -> set[str]:

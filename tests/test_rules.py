@@ -18,8 +18,9 @@ RULES = {rule.id: rule for rule in BUNDLED.rules}
 
 
 @pytest.fixture(scope="module")
-def checker(knowledge):
-    return Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR))
+def checker(knowledge, embedder, cache_dir):
+    return Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR), embedder=embedder,
+                   cache_dir=cache_dir)
 
 
 def fired(checker, text: str, account: str) -> set[str]:
@@ -34,9 +35,14 @@ def test_every_rule_has_examples_both_ways():
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_rule_finds_its_own_trigger_examples(checker, rule_id):
+    """A semantic rule stands back when a word or pattern rule already quotes its clause."""
     rule = RULES[rule_id]
     for example in rule.trigger_examples:
-        assert rule_id in fired(checker, example, rule.accounts[0]), example
+        report = checker.check(example, rule.accounts[0])
+        if rule.kind == "semantic":
+            assert checker.clauses[rule_id] in [f.clause for f in report.findings], example
+        else:
+            assert rule_id in {f.rule for f in report.findings}, example
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))

@@ -1,0 +1,159 @@
+"""The semantic check kind: is a sentence of the post close in meaning to what a rule forbids?
+
+Wording varies too much for word lists to catch, say, a hostile generalisation or a hint at
+unannounced council news. So each semantic rule gives example sentences of the breach
+(``exemplars``) and of clean posts that come close (``counter_exemplars``); every rulebook also
+has a shared bank of ordinary council posts (``clean_exemplars``). A sentence breaks the rule
+when it is close enough to an exemplar (``threshold``, the floor) *and* closer to the breach
+than to any clean example by a ``margin``. Deciding by the difference keeps everyday posts
+about bins, events and road closures clear even when they share the topic.
+
+Each post is split into sentences (``units``); a rule may name a ``gate`` of patterns so that
+only sentences on its topic are compared. All the sentences a batch of posts needs are embedded
+in one model call; exemplars are embedded once and cached on disk (bot.embedding.cached_encode).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from bot.embedding import Embedder, cached_encode
+from bot.models import Rule
+
+Span = tuple[int, int]
+DEFAULT_FLOOR = 0.35
+DEFAULT_MARGIN = 0.08
+NEAREST = 2  # closeness to the breach: the mean of the two nearest exemplars, less noisy than one
+MAX_UNITS = 12  # sentences looked at per post: enough for any real post, and bounded cost
+MAX_UNIT_CHARS = 300
+
+# A unit ends at . ! ? followed by a space, at a line break, at " - " or ";", or at an emoji.
+EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
+BOUNDARY = re.compile(
+    rf"(?<=[.!?])[\"')\]]*\s+|\n+|\s[-–—]+\s|;\s*|\s*[{EMOJI}][{EMOJI}\ufe0f\u200d\s]*"
+)
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+def split_units(text: str) -> list[Span]:
+    """Spans of the sentences of ``text``: each has at least two words; at most MAX_UNITS."""
+    spans: list[Span] = []
+    position = 0
+    for match in [*BOUNDARY.finditer(text), None]:
+        end = match.start() if match else len(text)
+        start = position
+        while start < end and text[start] in " \t\"'(#@-–—•·*":
+            start += 1
+        piece_end = end
+        while piece_end > start and text[piece_end - 1] in " \t":
+            piece_end -= 1
+        if len(WORD.findall(text[start:piece_end])) >= 2:
+            spans.append((start, min(piece_end, start + MAX_UNIT_CHARS)))
+        position = match.end() if match else len(text)
+    if not spans and text.strip():
+        first = len(text) - len(text.lstrip())
+        spans.append((first, min(len(text.rstrip()), first + MAX_UNIT_CHARS)))
+    return spans[:MAX_UNITS]
+
+
+class SentenceVectors:
+    """Embeds sentences in one batch per call, remembering recent ones (the same sentence often
+    recurs: sign-offs, "Full details on our website")."""
+
+    def __init__(self, embedder: Embedder, size: int = 20_000):
+        self.embedder = embedder
+        self.size = size
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encode(self, texts: list[str]) -> list[np.ndarray]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memory))
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode(missing), strict=True):
+                self._memory[text] = vector
+            while len(self._memory) > self.size:
+                self._memory.popitem(last=False)
+        return [self._memory[t] for t in texts]
+
+
+class SemanticDetector:
+    """Similarity of the post's sentences to a rule's exemplars, against the clean examples."""
+
+    def __init__(self, rule: Rule, exemplars: np.ndarray, counters: np.ndarray):
+        self.rule = rule
+        self.unless = [re.compile(p, re.I) for p in rule.params.get("unless", [])]
+        self.gate = [re.compile(p, re.I) for p in rule.params.get("gate", [])]
+        self.floor = float(rule.params.get("threshold", DEFAULT_FLOOR))
+        self.margin = float(rule.params.get("margin", DEFAULT_MARGIN))
+        self.exemplars = exemplars
+        self.counters = counters
+
+    def wanted_units(self, post) -> list[int]:
+        """Which of the post's units this rule needs vectors for."""
+        if any(p.search(post.norm.text) for p in self.unless):
+            return []
+        if not self.gate:
+            return list(range(len(post.units)))
+        texts = post.unit_texts
+        return [n for n, text in enumerate(texts) if any(p.search(text) for p in self.gate)]
+
+    def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(closeness to the breach, lead over the nearest clean example) for each row."""
+        similar = np.sort(vectors @ self.exemplars.T, axis=1)[:, ::-1]
+        breach = similar[:, :NEAREST].mean(axis=1)
+        clean = (vectors @ self.counters.T).max(axis=1) if len(self.counters) else 0 * breach
+        return breach, breach - clean
+
+    def find(self, post) -> Span | None:
+        """Span, in the original post, of the sentence that breaks the rule, or None. A sentence
+        counts only for the rule it is most clearly closest to (``embed_units``)."""
+        wanted = [n for n in self.wanted_units(post)
+                  if post.unit_vectors.get(n) is not None and post.unit_rule.get(n) == self.rule.id]
+        if not wanted:
+            return None
+        breach, lead = self.scores(np.stack([post.unit_vectors[n] for n in wanted]))
+        best = None
+        for row, n in enumerate(wanted):
+            passes = breach[row] >= self.floor and lead[row] >= self.margin
+            if passes and (best is None or lead[row] > lead[best[0]]):
+                best = (row, n)
+        return post.units[best[1]] if best else None
+
+
+def build_semantic(rule: Rule, embedder: Embedder, clean_bank: np.ndarray,
+                   cache_dir: Path | None) -> SemanticDetector:
+    """The detector for a rule; ``clean_bank`` holds the vectors of the shared clean examples."""
+    exemplars = cached_encode(embedder, list(rule.params["exemplars"]), cache_dir)
+    counters = [clean_bank] if len(clean_bank) else []
+    if rule.params.get("counter_exemplars"):
+        counters.append(cached_encode(embedder, list(rule.params["counter_exemplars"]), cache_dir))
+    stacked = (np.concatenate(counters) if counters
+               else np.zeros((0, exemplars.shape[1]), dtype=np.float32))
+    return SemanticDetector(rule, exemplars, stacked)
+
+
+def embed_units(posts: list, detectors: list[SemanticDetector], vectors: SentenceVectors) -> None:
+    """Give each post the vectors of the units some detector wants: one model call in all."""
+    needed: list[tuple[object, int]] = []
+    for post in posts:
+        wanted = sorted({n for d in detectors for n in d.wanted_units(post)})
+        needed.extend((post, n) for n in wanted)
+    if not needed:
+        return
+    found = vectors.encode([post.unit_texts[n] for post, n in needed])
+    for (post, n), vector in zip(needed, found, strict=True):
+        post.unit_vectors[n] = vector
+    for post in posts:  # each sentence is judged against the rule it leads most clearly
+        best: dict[int, tuple[float, str]] = {}
+        for detector in detectors:
+            wanted = detector.wanted_units(post)
+            if not wanted:
+                continue
+            _, lead = detector.scores(np.stack([post.unit_vectors[n] for n in wanted]))
+            for n, value in zip(wanted, lead, strict=True):
+                if n not in best or value > best[n][0]:
+                    best[n] = (float(value), detector.rule.id)
+        post.unit_rule = {n: rule_id for n, (_, rule_id) in best.items()}
