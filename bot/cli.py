@@ -75,9 +75,15 @@ def cli(ctx: click.Context) -> None:
 
 
 def _read_lines(stream) -> list[str]:
+    """One entry per input line, blank ones included, so output line N answers input line N.
+
+    Split on newlines only: binary junk may hold other characters Python counts as line breaks.
+    """
     data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
-    text = data.decode("utf-8", errors="replace")
-    return [line for line in text.splitlines() if line.strip()]
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    return [line.removesuffix("\r") for line in lines]
 
 
 @cli.command()
@@ -91,7 +97,7 @@ def ask(obj: _Context, question: str, as_json: bool) -> None:
 
     service = obj.service(load_checker=False)
     if question == "-":
-        lines = _read_lines(click.get_text_stream("stdin"))
+        lines = _read_lines(sys.stdin)
         for start in range(0, len(lines), 32):  # batches: one model call per 32 questions
             batch = lines[start : start + 32]
             for line, result in zip(batch, service.ask_many(batch), strict=True):
@@ -212,7 +218,7 @@ def checkpost(obj: _Context, draft: str, account: str, as_json: bool) -> None:
 
     service = obj.service()
     if draft == "-":
-        lines = _read_lines(click.get_text_stream("stdin"))
+        lines = _read_lines(sys.stdin)
         for start in range(0, len(lines), 64):  # batches: one model call at most per 64 posts
             batch = [_stdin_post(line, account) for line in lines[start : start + 64]]
             results: list = [None] * len(batch)

@@ -43,14 +43,15 @@ def test_ask_json_is_one_object_with_verbatim_quotes(run, service):
 
 
 def test_ask_from_stdin_writes_one_json_line_per_question(run):
-    result = run(
-        "ask", "-", "--json", stdin="can I share this petition?\n\nhow do I book the hall?\n🙂\n"
-    )
-    lines = [json.loads(line) for line in result.output.splitlines()]
-    assert len(lines) == 3  # the blank line is skipped; the emoji-only one gets an error object
+    stdin = "can I share this petition?\n\nhow do I book the hall?\n🙂\nbinary\x0bjunk\x1c\r\n"
+    result = run("ask", "-", "--json", stdin=stdin)
+    lines = [json.loads(line) for line in result.output.split("\n") if line]
+    assert len(lines) == 5  # one line out for every line in, blank and junk ones included
     assert lines[0]["status"] == "answered"
-    assert lines[1]["status"] == "not_covered"
-    assert "error" in lines[2]
+    assert "error" in lines[1]
+    assert lines[2]["status"] == "not_covered"
+    assert "error" in lines[3]
+    assert lines[4]["question"].startswith("binary")
 
 
 def test_empty_question_exits_non_zero_with_one_line(service):
