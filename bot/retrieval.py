@@ -40,9 +40,9 @@ STOPWORDS = frozenset(
 @dataclass(frozen=True)
 class RetrievalParams:
     # fused = semantic_weight * (mix * classifier + (1 - mix) * dense) + rest * lexical
-    semantic_weight: float = 0.7
+    semantic_weight: float = 0.6
     classifier_mix: float = 0.5
-    classifier_strength: float = 4.0
+    classifier_strength: float = 2.0
     dense_top_k: int = 3
     k1: float = 1.2
     b: float = 0.75
