@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.datafiles import load_yaml, require_keys
 from bot.errors import InputError, KnowledgeError
-from bot.knowledge import load_yaml, normalise_phrase, require_keys
+from bot.knowledge import normalise_phrase
 from bot.models import Answer
 
 

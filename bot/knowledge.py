@@ -12,13 +12,11 @@ nothing but its own policy.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bot.config import DEFAULT_KNOWLEDGE_DIR
+from bot.datafiles import load_yaml, require_keys
 from bot.documents import POLICY_SUFFIXES
 from bot.errors import KnowledgeError
 from bot.models import Clause, PolicyDocument
@@ -61,34 +59,6 @@ class Knowledge:
 def normalise_phrase(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(text.lower().split())
-
-
-def load_yaml(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KnowledgeError(f"{path}: file not found.") from None
-    except UnicodeDecodeError:
-        raise KnowledgeError(f"{path}: not UTF-8 text.") from None
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path}: not valid YAML ({_one_line(exc)}).") from None
-
-
-def require_keys(path: Path, where: str, data: object, required: set, optional: set) -> dict:
-    """Strict mapping check: unknown or missing keys are errors naming the file and the place."""
-    if not isinstance(data, dict):
-        raise KnowledgeError(f"{path}: {where} must be a mapping of keys to values.")
-    unknown = set(data) - required - optional
-    if unknown:
-        expected = ", ".join(sorted(required | optional))
-        raise KnowledgeError(
-            f"{path}: {where} has unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-            f"expected {expected}."
-        )
-    missing = required - set(data)
-    if missing:
-        raise KnowledgeError(f"{path}: {where} is missing {', '.join(sorted(missing))}.")
-    return data
 
 
 def policy_files(directory: Path) -> list[Path]:
@@ -173,7 +143,3 @@ def _load_phrasings(knowledge: Knowledge, path: Path | None) -> None:
             knowledge.unresolved_anchors.append(f"{path.name}: {anchor!r}")
             continue
         knowledge.phrasings.setdefault(clause.id, []).extend(p.strip() for p in phrasings)
-
-
-def _one_line(exc: Exception) -> str:
-    return re.sub(r"\s+", " ", str(exc)).strip()

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
-
+from bot.datafiles import load_yaml, require_keys
 from bot.documents import DocumentText, read_document
 from bot.errors import KnowledgeError
 from bot.models import OBLIGATIONS, Clause, PolicyDocument, PolicyMeta, Section
@@ -305,18 +304,8 @@ def _read_sidecar(path: Path) -> dict:
     sidecar = path.with_suffix(".yml")
     if not sidecar.exists():
         return {}
-    try:
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"{sidecar}: not valid YAML ({exc}).") from None
-    if not isinstance(data, dict):
-        raise KnowledgeError(f"{sidecar}: expected keys title, approved, review_due.")
-    unknown = set(data) - {"title", "approved", "review_due"}
-    if unknown:
-        raise KnowledgeError(
-            f"{sidecar}: unknown key(s) {', '.join(sorted(unknown))}; "
-            "expected title, approved, review_due."
-        )
+    data = load_yaml(sidecar) or {}
+    require_keys(sidecar, "the file", data, set(), {"title", "approved", "review_due"})
     for key in ("approved", "review_due"):
         if key in data and not isinstance(data[key], date):
             raise KnowledgeError(f"{sidecar}: {key} must be a date such as 2025-03-02.")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.datafiles import load_yaml, require_keys
 from bot.errors import KnowledgeError
-from bot.knowledge import load_yaml, normalise_phrase, require_keys
+from bot.knowledge import normalise_phrase
 from bot.models import ACCOUNTS, Report
 
 EXPECTS = ("ok", "review", "block")
@@ -58,12 +59,20 @@ def load_post_set(path: Path) -> list[LabelledPost]:
         where = f"posts entry {n}"
         require_keys(path, where, entry, {"text", "account", "expect"}, {"clause", "note"})
         if entry["account"] not in ACCOUNTS or entry["expect"] not in EXPECTS:
-            raise KnowledgeError(f"{path}: {where}: account must be council or personal and "
-                                 "expect ok, review or block.")
+            raise KnowledgeError(
+                f"{path}: {where}: account must be council or personal and "
+                "expect ok, review or block."
+            )
         if entry["expect"] != "ok" and not entry.get("clause"):
             raise KnowledgeError(f"{path}: {where}: a violating post needs its clause.")
-        posts.append(LabelledPost(str(entry["text"]), entry["account"], entry["expect"],
-                                  str(entry.get("clause") or "")))
+        posts.append(
+            LabelledPost(
+                str(entry["text"]),
+                entry["account"],
+                entry["expect"],
+                str(entry.get("clause") or ""),
+            )
+        )
     return posts
 
 
@@ -77,8 +86,13 @@ def score_posts(posts: list[LabelledPost], reports: list[Report | Exception]) ->
     for post, report in zip(posts, reports, strict=True):
         verdict = report.verdict if isinstance(report, Report) else "error"
         rules = [f.rule for f in report.findings] if isinstance(report, Report) else [str(report)]
-        miss = {"text": post.text[:100], "account": post.account, "expect": post.expect,
-                "got": verdict, "rules": rules}
+        miss = {
+            "text": post.text[:100],
+            "account": post.account,
+            "expect": post.expect,
+            "got": verdict,
+            "rules": rules,
+        }
         if post.expect == "ok":
             figures.clean += 1
             if verdict != "ok":

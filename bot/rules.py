@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR
+from bot.datafiles import load_yaml
 from bot.errors import KnowledgeError, RuleError
-from bot.knowledge import load_yaml
 from bot.models import ACCOUNTS, Rule
 
 KINDS: dict[str, tuple[set[str], set[str]]] = {
@@ -28,8 +28,14 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {
 PERSONAL_DATA = {"phone", "email", "ni_number", "address"}
 COMMON_REQUIRED = {"id", "title", "kind", "severity", "clause", "message", "advice"}
 COMMON_OPTIONAL = {"escalate", "accounts", "examples"}
-FILE_KEYS = {"rules", "published_contacts", "human_judgement", "link_shorteners", "trusted_sites",
-             "clean_exemplars"}
+FILE_KEYS = {
+    "rules",
+    "published_contacts",
+    "human_judgement",
+    "link_shorteners",
+    "trusted_sites",
+    "clean_exemplars",
+}
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -105,13 +111,15 @@ def load_rulebook(knowledge_dir: Path) -> RuleBook:
         for n, entry in enumerate(_list(path, "human_judgement", data.get("human_judgement")), 1):
             book.judgement.append(_judgement(path, n, entry))
         if "trusted_sites" in data:
-            book.trusted_sites = tuple(s.lower() for s in _strings(path, "trusted_sites",
-                                                                   data["trusted_sites"]))
+            book.trusted_sites = tuple(
+                s.lower() for s in _strings(path, "trusted_sites", data["trusted_sites"])
+            )
         if "clean_exemplars" in data:
             book.clean_exemplars.extend(_strings(path, "clean_exemplars", data["clean_exemplars"]))
         if "link_shorteners" in data:
-            book.shorteners = tuple(s.lower() for s in _strings(path, "link_shorteners",
-                                                               data["link_shorteners"]))
+            book.shorteners = tuple(
+                s.lower() for s in _strings(path, "link_shorteners", data["link_shorteners"])
+            )
     if not book.rules:
         raise RuleError(f"{folder}: the rules files define no rules.")
     return book
@@ -245,10 +253,13 @@ def _contacts(path: Path, data: object) -> PublishedContacts:
         raise RuleError(f"{path}: published_contacts must have only phones, emails and domains.")
     return PublishedContacts(
         phones=tuple(_strings(path, "published_contacts.phones", data.get("phones") or [])),
-        emails=tuple(e.lower() for e in _strings(path, "published_contacts.emails",
-                                                 data.get("emails") or [])),
-        domains=tuple(d.lower() for d in _strings(path, "published_contacts.domains",
-                                                  data.get("domains") or [])),
+        emails=tuple(
+            e.lower() for e in _strings(path, "published_contacts.emails", data.get("emails") or [])
+        ),
+        domains=tuple(
+            d.lower()
+            for d in _strings(path, "published_contacts.domains", data.get("domains") or [])
+        ),
     )
 
 
