@@ -168,20 +168,15 @@ def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
 
     items = load_question_set(Path(path))
     answers = obj.service(load_checker=False).ask_many([item.question for item in items])
-    figures = score_answers(items, answers)
-    result = figures.as_dict()
-    if as_json:
-        click.echo(json.dumps(result | ({"misses": figures.misses} if misses else {}), indent=2))
-        return
-    click.echo(f"questions in scope:        {result['in_scope']}")
-    click.echo(f"right clause first:        {result['top1']:.1%}")
-    click.echo(f"right clause in first 3:   {result['top3']:.1%}")
-    click.echo(f"in scope, said not covered: {result['abstain_in_scope']:.1%}")
-    click.echo(f"questions out of scope:    {result['out_of_scope']}")
-    click.echo(f"out of scope, not covered: {result['not_covered_out_of_scope']:.1%}")
-    if misses:
-        for miss in figures.misses:
-            click.echo("  - " + json.dumps(miss, ensure_ascii=False))
+    rows = [
+        ("questions in scope", "in_scope", "{}"),
+        ("right clause first", "top1", "{:.1%}"),
+        ("right clause in first 3", "top3", "{:.1%}"),
+        ("in scope, said not covered", "abstain_in_scope", "{:.1%}"),
+        ("questions out of scope", "out_of_scope", "{}"),
+        ("out of scope, not covered", "not_covered_out_of_scope", "{:.1%}"),
+    ]
+    _print_figures(score_answers(items, answers), rows, as_json, misses)
 
 
 ACCOUNT_CHOICE = click.Choice(["council", "personal"])
@@ -254,21 +249,16 @@ def eval_posts(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
     from bot.post_evaluation import check_labelled, load_post_set, score_posts
 
     posts = load_post_set(Path(path))
-    figures = score_posts(posts, check_labelled(obj.service(), posts))
-    result = figures.as_dict()
-    if as_json:
-        click.echo(json.dumps(result | ({"misses": figures.misses} if misses else {}), indent=2))
-        return
-    click.echo(f"violating posts:                       {result['violating']}")
-    click.echo(f"  caught with the right clause:        {result['caught_right_clause']:.1%}")
-    click.echo(f"  flagged at all (review or block):    {result['flagged_violating']:.1%}")
-    click.echo(f"must-block posts:                      {result['must_block']}")
-    click.echo(f"  blocked:                             {result['blocked']:.1%}")
-    click.echo(f"clean posts:                           {result['clean']}")
-    click.echo(f"  flagged (anything but ok):           {result['clean_flagged']:.1%}")
-    if misses:
-        for miss in figures.misses:
-            click.echo("  - " + json.dumps(miss, ensure_ascii=False))
+    rows = [
+        ("violating posts", "violating", "{}"),
+        ("  caught with the right clause", "caught_right_clause", "{:.1%}"),
+        ("  flagged at all (review or block)", "flagged_violating", "{:.1%}"),
+        ("must-block posts", "must_block", "{}"),
+        ("  blocked", "blocked", "{:.1%}"),
+        ("clean posts", "clean", "{}"),
+        ("  flagged (anything but ok)", "clean_flagged", "{:.1%}"),
+    ]
+    _print_figures(score_posts(posts, check_labelled(obj.service(), posts)), rows, as_json, misses)
 
 
 @cli.command()
@@ -286,6 +276,19 @@ def serve(obj: _Context, port: int) -> None:
     from bot.slack.server import serve as run_server
 
     run_server(obj.settings(), port)
+
+
+def _print_figures(figures, rows, as_json: bool, misses: bool) -> None:
+    """Print an evaluation's figures as aligned rows (label, key, format), or as JSON."""
+    result = figures.as_dict()
+    if as_json:
+        click.echo(json.dumps(result | ({"misses": figures.misses} if misses else {}), indent=2))
+        return
+    for label, key, spec in rows:
+        click.echo(f"{label + ':':<38} {spec.format(result[key])}")
+    if misses:
+        for miss in figures.misses:
+            click.echo("  - " + json.dumps(miss, ensure_ascii=False))
 
 
 def main() -> None:
