@@ -82,18 +82,35 @@ class Ranking:
 
 
 @dataclass(frozen=True)
-class Quote:
+class ClauseRef:
+    """A clause quoted verbatim: ``text == source_text[start:end]``."""
+
     text: str
     start: int
     end: int
     source: str
     section: str
     heading: str
+
+    @classmethod
+    def from_clause(cls, clause: Clause) -> ClauseRef:
+        return cls(
+            clause.text, clause.start, clause.end, clause.source, clause.section, clause.heading
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Quote(ClauseRef):
+    """A clause quoted in an answer: also its obligation and how well it matched."""
+
     obligation: str | None
     score: float
 
     @classmethod
-    def from_clause(cls, clause: Clause, score: float) -> Quote:
+    def from_clause(cls, clause: Clause, score: float = 0.0) -> Quote:
         return cls(
             text=clause.text,
             start=clause.start,
@@ -104,9 +121,6 @@ class Quote:
             obligation=clause.obligation,
             score=round(float(score), 4),
         )
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -160,27 +174,6 @@ class Rule:
     trigger_examples: tuple[str, ...] = ()
     pass_examples: tuple[str, ...] = ()
     file: str = ""
-
-
-@dataclass(frozen=True)
-class ClauseRef:
-    """A clause quoted verbatim: ``text == source_text[start:end]``."""
-
-    text: str
-    start: int
-    end: int
-    source: str
-    section: str
-    heading: str
-
-    @classmethod
-    def from_clause(cls, clause: Clause) -> ClauseRef:
-        return cls(
-            clause.text, clause.start, clause.end, clause.source, clause.section, clause.heading
-        )
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
