@@ -18,7 +18,6 @@ from bot.answering import (
     is_mostly_other_script,
     not_covered,
 )
-from bot.checking import build_checker
 from bot.config import Settings
 from bot.embedding import Embedder, SentenceTransformerEmbedder
 from bot.errors import InputError
@@ -55,6 +54,8 @@ class PolicyService:
     def checker(self):
         with self._checker_lock:
             if self._checker is None:
+                from bot.checking import build_checker  # a third of a second: not for `ask`
+
                 self._checker = build_checker(
                     self.knowledge, self.embedder, self.retriever, self.settings.cache_dir
                 )
