@@ -98,7 +98,7 @@ def build_answer(
     params = params or AnswerParams()
     default_meta = next(iter(policies.values()))
     hits = ranking.hits
-    off_topic = bool(hits) and ranking.off_topic > hits[0].classifier + params.off_topic_margin
+    off_topic = bool(hits) and ranking.off_topic > hits[0].support + params.off_topic_margin
     if not hits or hits[0].score < params.covered_threshold or off_topic:
         answer = not_covered(question, default_meta)
         if hits:

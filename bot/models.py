@@ -67,14 +67,16 @@ class Hit:
     score: float
     dense: float = 0.0
     lexical: float = 0.0
-    classifier: float = 0.0  # the clause classifier's probability for this clause
+    # How strongly the semantic side backs this clause, on the same scale as Ranking.off_topic:
+    # the classifier's probability, or the dense score where no classifier is trained.
+    support: float = 0.0
     matched: str = ""  # the text (clause or curated phrasing) that matched best
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """What a search found: the best clauses, and how likely the question is about a topic the
-    policy is known not to cover."""
+    """What a search found: the best clauses, and how strongly the question points to a topic
+    the policy is known not to cover (same scale as ``Hit.support``)."""
 
     hits: list[Hit]
     off_topic: float = 0.0

@@ -110,6 +110,12 @@ class Retriever:
         self._build_lexical()
 
     def _train_classifier(self, cache_dir: Path | None) -> PassageClassifier | None:
+        """Only worth training when most clauses have curated phrasings: with one passage per
+        clause (a council's new policy, before anyone writes phrasings) its probabilities are
+        too flat to trust, and dense similarity alone does better."""
+        phrased = sum(1 for clause in self.clauses if self.knowledge.phrasings.get(clause.id))
+        if phrased * 2 < len(self.clauses):
+            return None
         vectors, labels = self.view_vectors, self.view_owner
         if self.off_topic_vectors is not None:
             vectors = np.vstack([vectors, self.off_topic_vectors])
@@ -141,6 +147,15 @@ class Retriever:
         scores = np.where(finite, top, 0.0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
         best_view = self._view_table[np.arange(len(self.clauses)), grouped.argmax(axis=1)]
         return scores.astype(np.float32), best_view
+
+    def off_topic_similarity(self, query_vector: np.ndarray) -> float:
+        """Without the classifier: closeness to the out-of-scope topics, averaged like a clause's
+        views so that it compares fairly with a clause's dense score."""
+        if self.off_topic_vectors is None:
+            return -1.0
+        sims = self.off_topic_vectors @ query_vector
+        k = min(self.params.dense_top_k, len(sims))
+        return float(np.sort(sims)[-k:].mean())
 
     def nearest_off_topic(self, query_vector: np.ndarray) -> str:
         if self.off_topic_vectors is None:
@@ -228,10 +243,10 @@ class Retriever:
         p = self.params
         if self.classifier is not None:
             probability = self.classifier.probabilities(query_vector)
-            clause_probability, off_topic = probability[:-1], float(probability[-1])
-            semantic = p.classifier_mix * clause_probability + (1 - p.classifier_mix) * dense
+            support, off_topic = probability[:-1], float(probability[-1])
+            semantic = p.classifier_mix * support + (1 - p.classifier_mix) * dense
         else:
-            clause_probability, off_topic, semantic = np.zeros_like(dense), 0.0, dense
+            support, off_topic, semantic = dense, self.off_topic_similarity(query_vector), dense
         fused = p.semantic_weight * semantic + (1 - p.semantic_weight) * lexical
         top = np.argsort(-fused)[:k]
         hits = [
@@ -240,7 +255,7 @@ class Retriever:
                 score=float(fused[i]),
                 dense=float(dense[i]),
                 lexical=float(lexical[i]),
-                classifier=float(clause_probability[i]),
+                support=float(support[i]),
                 matched=self.views[int(best_view[i])],
             )
             for i in top

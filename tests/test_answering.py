@@ -154,7 +154,7 @@ def test_low_scoring_best_clause_means_not_covered(policy):
 
 def test_question_nearer_a_known_off_topic_subject_is_not_covered(policy):
     clause = policy.clauses[0]
-    ranking = Ranking([Hit(clause=clause, score=0.9, dense=0.5)], off_topic=0.8)
+    ranking = Ranking([Hit(clause=clause, score=0.9, dense=0.5, support=0.5)], off_topic=0.8)
     answer = build_answer(
         "q", ranking, {policy.source: policy.meta}, date(2024, 1, 1), AnswerParams()
     )
@@ -163,3 +163,31 @@ def test_question_nearer_a_known_off_topic_subject_is_not_covered(policy):
 
 def test_clean_question_collapses_whitespace():
     assert clean_question("  can I\n share   this? ") == "can I share this?"
+
+
+def test_another_councils_policy_gets_useful_answers_without_phrasings(
+    tmp_path, embedder, cache_dir
+):
+    """A council drops in its own, differently laid-out policy and writes no search aids."""
+    from bot.config import Settings
+    from bot.knowledge import load_knowledge
+    from bot.service import PolicyService
+    from tests.conftest import DATA
+
+    (tmp_path / "policies").mkdir()
+    source = DATA / "other-council-policy.md"
+    (tmp_path / "policies" / source.name).write_bytes(source.read_bytes())
+    settings = Settings(knowledge_dir=tmp_path, cache_dir=cache_dir)
+    service = PolicyService(settings, load_knowledge(tmp_path), embedder, load_checker=False)
+    expected = {
+        "can I post pics of the kids from the fun day?": "photographs of children",
+        "who is allowed to post on the council facebook?": "Only the Clerk and the Chair",
+        "someone left a nasty comment, can I delete it": "a copy must be kept first",
+    }
+    for question, phrase in expected.items():
+        answer = service.ask(question)
+        assert answer.status == "answered", question
+        assert phrase in answer.quotes[0].text, question
+        assert answer.quotes[0].source == source.name
+        assert answer.policy.title == "Anytown Parish Council Social Media Policy"
+    assert service.ask("whats the wifi password").status == "not_covered"
