@@ -6,8 +6,8 @@ Layout of a knowledge folder (see knowledge/README.md):
   phrasings.yml                   optional: everyday wordings per clause, anchored by a phrase
   language.yml                    optional: text-speak and shorthand to expand in questions
   out_of_scope.yml                optional: questions the policy does not answer (never shown)
-Files a folder lacks are taken from the bundled knowledge folder, so a council can start with
-nothing but its own policy.
+Files a folder lacks (except phrasings, which belong to one policy) are taken from the bundled
+knowledge folder, so a council can start with nothing but its own policy.
 """
 
 from __future__ import annotations
@@ -88,7 +88,10 @@ def load_knowledge(directory: Path) -> Knowledge:
         raise KnowledgeError(f"{directory}: two policy files share a name; rename one.")
     knowledge = Knowledge(directory=directory, policies=policies)
     knowledge.shorthand = _load_shorthand(data_file(directory, "language.yml"))
-    _load_phrasings(knowledge, data_file(directory, "phrasings.yml"))
+    # Phrasings are written for one policy's clauses, so they are never borrowed from the
+    # bundled folder; text-speak and out-of-scope topics are general and are.
+    phrasings = directory / "phrasings.yml"
+    _load_phrasings(knowledge, phrasings if phrasings.exists() else None)
     knowledge.out_of_scope = _load_out_of_scope(data_file(directory, "out_of_scope.yml"))
     return knowledge
 
