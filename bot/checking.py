@@ -40,6 +40,7 @@ from bot.models import (
 )
 from bot.rules import RuleBook
 from bot.semantic import SemanticDetector, SentenceVectors, build_semantic, embed_units
+from bot.static_embedding import static_embedder
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ class Checker:
         self.knowledge = knowledge
         self.book = book
         self.embedder = embedder
+        # The transformer is too slow to run on every sentence of every post, so static vectors
+        # distilled from it screen the sentences first (None: the embedder is already cheap).
+        screen = static_embedder(embedder, cache_dir) if embedder is not None else None
+        self.screen = screen if screen is not embedder else None
+        self._screen_bank = None
         self.policy: PolicyMeta | None = knowledge.policies[0].meta if knowledge.policies else None
         self.unresolved: list[str] = []  # "file: rule id: anchor", for `policybot validate`
         self.similar: list[str] = []  # anchors backed only by a similar clause
@@ -74,6 +80,7 @@ class Checker:
         self._clean_bank = None
         self._wording_rules = {r.id for r in book.rules if r.kind in ("lexicon", "pattern")}
         self.vectors = SentenceVectors(embedder) if embedder is not None else None
+        self.screened = [0, 0]  # sentences looked at, and how many of them the transformer saw
         # Without a model (``policybot validate`` without loading it) semantic rules cannot run.
         runnable = [r for r in book.rules if r.kind != "semantic" or embedder is not None]
         self.not_run = [r.id for r in book.rules if r not in runnable]
@@ -109,7 +116,11 @@ class Checker:
             if self._clean_bank is None:
                 self._clean_bank = cached_encode(self.embedder, self.book.clean_exemplars,
                                                  cache_dir)
-            return build_semantic(rule, self.embedder, self._clean_bank, cache_dir)
+            if self.screen is not None and self._screen_bank is None:
+                self._screen_bank = cached_encode(self.screen, self.book.clean_exemplars,
+                                                  cache_dir)
+            return build_semantic(rule, self.embedder, self._clean_bank, cache_dir,
+                                  self.screen, self._screen_bank)
         raise ValueError(f"unknown kind {rule.kind!r}")  # rules.py rejects these at load
 
     # checking ------------------------------------------------------------------------------
@@ -139,7 +150,9 @@ class Checker:
         semantic = [d for d in self.detectors
                     if isinstance(d, SemanticDetector) and account in d.rule.accounts]
         if semantic and self.vectors is not None:
-            embed_units(posts, semantic, self.vectors)
+            seen, passed = embed_units(posts, semantic, self.vectors, self.screen)
+            self.screened[0] += seen
+            self.screened[1] += passed
 
     def _report(self, post: PreparedPost, account: str) -> Report:
         findings: list[Finding] = []

@@ -27,6 +27,7 @@ from bot.models import Rule
 Span = tuple[int, int]
 DEFAULT_FLOOR = 0.35
 DEFAULT_MARGIN = 0.08
+SCREEN_LEAD = -0.04  # static lead below which a sentence is clear without the transformer
 NEAREST = 2  # closeness to the breach: the mean of the two nearest exemplars, less noisy than one
 MAX_UNITS = 12  # sentences looked at per post: enough for any real post, and bounded cost
 MAX_UNIT_CHARS = 300
@@ -82,14 +83,17 @@ class SentenceVectors:
 class SemanticDetector:
     """Similarity of the post's sentences to a rule's exemplars, against the clean examples."""
 
-    def __init__(self, rule: Rule, exemplars: np.ndarray, counters: np.ndarray):
+    def __init__(self, rule: Rule, exemplars: np.ndarray, counters: np.ndarray,
+                 screen: tuple[np.ndarray, np.ndarray] | None = None):
         self.rule = rule
         self.unless = [re.compile(p, re.I) for p in rule.params.get("unless", [])]
         self.gate = [re.compile(p, re.I) for p in rule.params.get("gate", [])]
         self.floor = float(rule.params.get("threshold", DEFAULT_FLOOR))
         self.margin = float(rule.params.get("margin", DEFAULT_MARGIN))
+        self.screen_lead = SCREEN_LEAD
         self.exemplars = exemplars
         self.counters = counters
+        self.screen = screen  # the same examples as static vectors, for the first pass
 
     def wanted_units(self, post) -> list[int]:
         """Which of the post's units this rule needs vectors for."""
@@ -100,11 +104,13 @@ class SemanticDetector:
         texts = post.unit_texts
         return [n for n, text in enumerate(texts) if any(p.search(text) for p in self.gate)]
 
-    def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, vectors: np.ndarray, static: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(closeness to the breach, lead over the nearest clean example) for each row."""
-        similar = np.sort(vectors @ self.exemplars.T, axis=1)[:, ::-1]
+        exemplars, counters = self.screen if static and self.screen else (self.exemplars,
+                                                                          self.counters)
+        similar = np.sort(vectors @ exemplars.T, axis=1)[:, ::-1]
         breach = similar[:, :NEAREST].mean(axis=1)
-        clean = (vectors @ self.counters.T).max(axis=1) if len(self.counters) else 0 * breach
+        clean = (vectors @ counters.T).max(axis=1) if len(counters) else 0 * breach
         return breach, breach - clean
 
     def find(self, post) -> Span | None:
@@ -124,32 +130,48 @@ class SemanticDetector:
 
 
 def build_semantic(rule: Rule, embedder: Embedder, clean_bank: np.ndarray,
-                   cache_dir: Path | None) -> SemanticDetector:
-    """The detector for a rule; ``clean_bank`` holds the vectors of the shared clean examples."""
+                   cache_dir: Path | None, screen: Embedder | None = None,
+                   screen_bank: np.ndarray | None = None) -> SemanticDetector:
+    """The detector for a rule; ``clean_bank`` holds the vectors of the shared clean examples
+    (``screen_bank`` the same as static vectors, when a ``screen`` embedder is given)."""
+    exemplars, counters = _example_vectors(rule, embedder, clean_bank, cache_dir)
+    static = (_example_vectors(rule, screen, screen_bank, cache_dir)
+              if screen is not None and screen_bank is not None else None)
+    return SemanticDetector(rule, exemplars, counters, static)
+
+
+def _example_vectors(rule: Rule, embedder: Embedder, clean_bank: np.ndarray,
+                     cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     exemplars = cached_encode(embedder, list(rule.params["exemplars"]), cache_dir)
     counters = [clean_bank] if len(clean_bank) else []
     if rule.params.get("counter_exemplars"):
         counters.append(cached_encode(embedder, list(rule.params["counter_exemplars"]), cache_dir))
     stacked = (np.concatenate(counters) if counters
                else np.zeros((0, exemplars.shape[1]), dtype=np.float32))
-    return SemanticDetector(rule, exemplars, stacked)
+    return exemplars, stacked
 
 
-def embed_units(posts: list, detectors: list[SemanticDetector], vectors: SentenceVectors) -> None:
-    """Give each post the vectors of the units some detector wants: one model call in all."""
+def embed_units(posts: list, detectors: list[SemanticDetector], vectors: SentenceVectors,
+                screen: Embedder | None = None) -> tuple[int, int]:
+    """Give each post the vectors of the units some detector wants: one model call in all.
+    With a ``screen``, only units whose static vector leads some rule's clean examples by at
+    least its ``screen`` lead reach the model. Returns (units wanted, units sent to the model)."""
     needed: list[tuple[object, int]] = []
     for post in posts:
         wanted = sorted({n for d in detectors for n in d.wanted_units(post)})
         needed.extend((post, n) for n in wanted)
+    wanted_count = len(needed)
+    if needed and screen is not None:
+        needed = _screen(needed, detectors, screen)
     if not needed:
-        return
+        return wanted_count, 0
     found = vectors.encode([post.unit_texts[n] for post, n in needed])
     for (post, n), vector in zip(needed, found, strict=True):
         post.unit_vectors[n] = vector
     for post in posts:  # each sentence is judged against the rule it leads most clearly
         best: dict[int, tuple[float, str]] = {}
         for detector in detectors:
-            wanted = detector.wanted_units(post)
+            wanted = [n for n in detector.wanted_units(post) if n in post.unit_vectors]
             if not wanted:
                 continue
             _, lead = detector.scores(np.stack([post.unit_vectors[n] for n in wanted]))
@@ -157,3 +179,17 @@ def embed_units(posts: list, detectors: list[SemanticDetector], vectors: Sentenc
                 if n not in best or value > best[n][0]:
                     best[n] = (float(value), detector.rule.id)
         post.unit_rule = {n: rule_id for n, (_, rule_id) in best.items()}
+    return wanted_count, len(needed)
+
+
+def _screen(needed: list, detectors: list[SemanticDetector], screen: Embedder) -> list:
+    """The (post, unit) pairs that some rule's static scores cannot rule out."""
+    static = screen.encode([post.unit_texts[n] for post, n in needed])
+    keep = np.zeros(len(needed), dtype=bool)
+    wanted = {(id(post), id(d)): set(d.wanted_units(post)) for post, _ in needed for d in detectors}
+    for detector in detectors:
+        mine = [row for row, (post, n) in enumerate(needed) if n in wanted[id(post), id(detector)]]
+        if mine:
+            _, lead = detector.scores(static[mine], static=True)
+            keep[np.array(mine)[lead >= detector.screen_lead]] = True
+    return [pair for pair, kept in zip(needed, keep, strict=True) if kept]
