@@ -11,6 +11,8 @@ about bins, events and road closures clear even when they share the topic.
 Each post is split into sentences (``units``); a rule may name a ``gate`` of patterns so that
 only sentences on its topic are compared. All the sentences a batch of posts needs are embedded
 in one model call; exemplars are embedded once and cached on disk (bot.embedding.cached_encode).
+With a screen (bot.static_embedding), static vectors score every sentence first and only those
+within SCREEN_LEAD of passing some rule reach the model: the model is too slow for them all.
 """
 
 from __future__ import annotations
