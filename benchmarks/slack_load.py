@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bot.config import Settings  # noqa: E402
+from bot.embedding import share_cache  # noqa: E402
 from tests.slack.signing import SECRET, command_body, event_body, signed_headers  # noqa: E402
 from tests.slack.standin import StandIn  # noqa: E402
 
@@ -133,6 +135,7 @@ def main() -> int:
 
     standin = StandIn().start()
     home = Path(tempfile.mkdtemp(prefix="policybot-load-"))
+    share_cache(Settings.from_env().cache_dir, home / "cache")  # model artefacts built by set-up
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {
         "SLACK_BOT_TOKEN": "xoxb-load",
@@ -189,8 +192,7 @@ def main() -> int:
         kinds = Counter(r["kind"] for r in requests)
         p95 = latencies[int(0.95 * (len(latencies) - 1))]
         print(
-            f"requests:            {len(requests)} ({dict(kinds)}), "
-            f"concurrency {args.concurrency}"
+            f"requests:            {len(requests)} ({dict(kinds)}), concurrency {args.concurrency}"
         )
         print(f"HTTP statuses:       {dict(statuses)}")
         print(f"wall time:           {elapsed:.2f} s")

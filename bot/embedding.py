@@ -85,6 +85,20 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+CACHED_ARTEFACTS = ("embeddings", "static")  # keyed by content and model: safe to share
+
+
+def share_cache(source: Path, target: Path) -> None:
+    """Let a new cache folder use the model artefacts already built in ``source`` (links, not
+    copies), so a second process on the same machine need not rebuild them."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in CACHED_ARTEFACTS:
+        (source / name).mkdir(parents=True, exist_ok=True)
+        link = target / name
+        if not link.exists():
+            link.symlink_to((source / name).resolve(), target_is_directory=True)
+
+
 def _model_fingerprint(path: Path) -> str:
     if not path.is_dir():
         return hashlib.sha256(str(path).encode()).hexdigest()[:12]

@@ -14,9 +14,19 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED_POLICY = DEFAULT_KNOWLEDGE_DIR / "policies" / "acceptable-use-of-it-policy.txt"
 
 
+# Embeddings, the classifier and the model's distilled table are keyed by content and model, so
+# the tests share them with set-up's `policybot validate` (the table takes a minute to build).
+SHARED_CACHE = Settings.from_env().cache_dir
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
+    """A fresh cache folder whose model artefacts are linked to the shared ones."""
+    from bot.embedding import share_cache
+
+    folder = tmp_path_factory.mktemp("cache")
+    share_cache(SHARED_CACHE, folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.embedding import share_cache
+from tests.conftest import SHARED_CACHE
 from tests.slack.signing import (
     SECRET,
     block_action,
@@ -44,6 +46,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(standin, tmp_path_factory):
     home = tmp_path_factory.mktemp("serve")
+    share_cache(SHARED_CACHE, home / "cache")  # the model artefacts, not the log or database
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {
         "SLACK_BOT_TOKEN": "xoxb-e2e-token",
