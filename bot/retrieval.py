@@ -234,8 +234,16 @@ class Retriever:
         """The question as searched: ASCII, lower case, text-speak expanded, spelling mended."""
         return self.correct_spelling(normalise_text(question, self.knowledge.shorthand))
 
-    def search(self, question: str, query_vector: np.ndarray | None = None, k: int = 5) -> Ranking:
-        normalised = self.prepare(question)
+    def search(
+        self,
+        question: str,
+        query_vector: np.ndarray | None = None,
+        k: int = 5,
+        prepared: str | None = None,
+    ) -> Ranking:
+        """The best clauses for a question. Pass ``prepared`` (from ``prepare``) with its
+        ``query_vector`` when the question was already prepared and embedded in a batch."""
+        normalised = prepared if prepared is not None else self.prepare(question)
         if query_vector is None:
             query_vector = self.embedder.encode([normalised])[0]
         dense, best_view = self.dense_scores(query_vector)
@@ -263,9 +271,10 @@ class Retriever:
         nearest = self.nearest_off_topic(query_vector) if self.off_topic else ""
         return Ranking(hits, off_topic=off_topic, off_topic_match=nearest)
 
-    def encode_questions(self, questions: list[str]) -> np.ndarray:
-        """Embed many questions in one batch (the JSON Lines mode)."""
-        return self.embedder.encode([self.prepare(q) for q in questions])
+    def encode_questions(self, questions: list[str]) -> tuple[list[str], np.ndarray]:
+        """Prepare and embed many questions in one batch: (prepared texts, their vectors)."""
+        prepared = [self.prepare(q) for q in questions]
+        return prepared, self.embedder.encode(prepared)
 
 
 def answer_targets(clauses: list[Clause]) -> list[Clause]:

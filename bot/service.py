@@ -100,9 +100,9 @@ class PolicyService:
             else:
                 pending.append((n, question))
         if pending:
-            vectors = self.retriever.encode_questions([q for _, q in pending])
-            for (n, question), vector in zip(pending, vectors, strict=True):
-                ranking = self.retriever.search(question, query_vector=vector)
+            prepared, vectors = self.retriever.encode_questions([q for _, q in pending])
+            for (n, question), text, vector in zip(pending, prepared, vectors, strict=True):
+                ranking = self.retriever.search(question, query_vector=vector, prepared=text)
                 results[n] = build_answer(
                     question, ranking, self.policies, self.today(), self.answer_params
                 )
