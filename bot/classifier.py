@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
+
+from bot.embedding import store_in_cache
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,10 @@ class PassageClassifier:
                 log.warning("ignoring an unreadable classifier cache file %s", path)
         self.weights, self.bias = _fit(vectors, labels, classes, strength)
         if path:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-                np.savez(tmp, weights=self.weights, bias=self.bias)
-                tmp.replace(path)
-            except OSError:
-                log.warning("could not write the classifier cache at %s", path, exc_info=True)
+            weights, bias = self.weights, self.bias
+            store_in_cache(
+                path, lambda tmp: np.savez(tmp, weights=weights, bias=bias), "classifier"
+            )
 
     def probabilities(self, vector: np.ndarray) -> np.ndarray:
         logits = self.weights @ vector + self.bias

@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -126,11 +127,17 @@ def cached_encode(embedder: Embedder, texts: list[str], cache_dir: Path | None) 
             log.warning("ignoring an unreadable embedding cache file %s", path)
     vectors = embedder.encode(texts)
     if path:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-            np.save(tmp, vectors, allow_pickle=False)
-            tmp.replace(path)
-        except OSError:
-            log.warning("could not write the embedding cache at %s", path, exc_info=True)
+        store_in_cache(path, lambda tmp: np.save(tmp, vectors, allow_pickle=False), "embeddings")
     return vectors
+
+
+def store_in_cache(path: Path, save: Callable[[Path], None], what: str) -> None:
+    """Write a cache file whole or not at all (a temporary file, then a rename), so a process
+    reading it never sees half a file; a cache that cannot be written is only a warning."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp{path.suffix}")
+        save(tmp)
+        tmp.replace(path)
+    except OSError:
+        log.warning("could not write the %s cache at %s", what, path, exc_info=True)

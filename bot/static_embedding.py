@@ -13,11 +13,12 @@ keyed by the model's fingerprint; ``policybot validate`` builds it so the first 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from bot.embedding import store_in_cache
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +84,9 @@ def load_or_build_table(model_path: Path, base_name: str, cache_dir: Path | None
         log.info("distilling static word-piece vectors from %s (once; about a minute)", model_path)
         table = build_table(model_path)
         if path:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-                np.save(tmp, table, allow_pickle=False)
-                tmp.replace(path)
-            except OSError:
-                log.warning("could not write the static embedding table %s", path, exc_info=True)
+            store_in_cache(
+                path, lambda tmp: np.save(tmp, table, allow_pickle=False), "static table"
+            )
         return table
 
 
