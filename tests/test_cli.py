@@ -54,12 +54,13 @@ def test_ask_from_stdin_writes_one_json_line_per_question(run):
     assert lines[4]["question"].startswith("binary")
 
 
-def test_empty_question_exits_non_zero_with_one_line(service):
-    from bot import cli as cli_module
+def test_empty_question_is_refused_with_a_plain_reason(service):
+    from bot.errors import InputError
 
     result = CliRunner().invoke(cli, ["ask", ""], obj=_Context(service=service))
     assert result.exit_code != 0
-    assert cli_module  # the InputError surfaces to main(), which prints one line; see below
+    assert isinstance(result.exception, InputError)  # main() prints it as one line (see below)
+    assert "type a question" in str(result.exception)
 
 
 def test_sections_lists_what_the_bot_sees(run):
