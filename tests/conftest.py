@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,29 @@ def service(settings, knowledge, embedder):
     from bot.service import PolicyService
 
     return PolicyService(settings, knowledge, embedder)
+
+
+@pytest.fixture
+def run(service):
+    """Invoke the command line in-process with the session's service (no model reload)."""
+    from click.testing import CliRunner
+
+    from bot.cli import _Context, cli
+
+    def invoke(*args, stdin=None):
+        return CliRunner().invoke(cli, list(args), input=stdin, obj=_Context(service=service))
+
+    return invoke
+
+
+def run_policybot(*args, env_extra=None, stdin=None) -> subprocess.CompletedProcess:
+    """Run `python -m bot ...` as a fresh process, as a person at a terminal would."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ) | (env_extra or {}),
+        timeout=180,
+    )

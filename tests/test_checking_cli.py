@@ -4,27 +4,14 @@ one clear line on stderr for bad input or a broken rules file (never a traceback
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import _Context, cli
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from tests.conftest import DATA, REPO
+from tests.conftest import DATA, run_policybot
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture
-def run(service):
-    def invoke(*args, stdin=None):
-        return CliRunner().invoke(cli, list(args), input=stdin, obj=_Context(service=service))
-
-    return invoke
 
 
 def test_checkpost_prints_a_readable_report_quoting_the_clause(run):
@@ -46,8 +33,10 @@ def test_checkpost_json_is_one_report(run, service):
     data = json.loads(result.output)
     assert data["verdict"] == "block" and data["account"] == "council"
     clause = data["findings"][0]["clause"]
-    assert service.knowledge.policy_for(clause["source"]).text[clause["start"]:clause["end"]] \
+    assert (
+        service.knowledge.policy_for(clause["source"]).text[clause["start"] : clause["end"]]
         == clause["text"]
+    )
 
 
 def test_checkpost_account_option_changes_the_rules(run):
@@ -56,8 +45,13 @@ def test_checkpost_account_option_changes_the_rules(run):
 
 
 def test_checkpost_from_stdin_writes_one_json_line_per_post(run):
-    stdin = "Bin day is Tuesday\n\nTotal cr4p\n" + "\x00\x01\x02\x03" * 5 + "\n" + \
-        json.dumps({"text": "Vote Labour!", "account": "personal"}) + "\n"
+    stdin = (
+        "Bin day is Tuesday\n\nTotal cr4p\n"
+        + "\x00\x01\x02\x03" * 5
+        + "\n"
+        + json.dumps({"text": "Vote Labour!", "account": "personal"})
+        + "\n"
+    )
     result = run("checkpost", "-", "--json", stdin=stdin)
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
@@ -74,15 +68,9 @@ def test_eval_posts_prints_the_three_figures(run):
     assert "blocked" in result.output and "flagged (anything but ok)" in result.output
 
 
-def _policybot(*args, env_extra=None, stdin=None):
-    env = dict(os.environ) | (env_extra or {})
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
-                          text=True, cwd=REPO, env=env, timeout=180)
-
-
 def test_bad_drafts_and_broken_rules_are_one_line_errors(cache_dir, tmp_path):
     env = {"POLICYBOT_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1"}
-    huge = _policybot("checkpost", "x" * 100_000, env_extra=env)
+    huge = run_policybot("checkpost", "x" * 100_000, env_extra=env)
     assert huge.returncode != 0
     assert "Traceback" not in huge.stderr and "characters" in huge.stderr
     assert huge.stderr.strip().count("\n") == 0
@@ -90,6 +78,6 @@ def test_bad_drafts_and_broken_rules_are_one_line_errors(cache_dir, tmp_path):
     shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "policies", tmp_path / "policies")
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "mine.yml").write_text("rules:\n  - id: x\n    kind: magic\n")
-    broken = _policybot("checkpost", "hello", "--knowledge", str(tmp_path), env_extra=env)
+    broken = run_policybot("checkpost", "hello", "--knowledge", str(tmp_path), env_extra=env)
     assert broken.returncode != 0
     assert "mine.yml" in broken.stderr and "Traceback" not in broken.stderr

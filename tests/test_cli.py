@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import _Context, cli
-from tests.conftest import REPO
+from tests.conftest import run_policybot
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture
-def run(service):
-    def invoke(*args, stdin=None):
-        return CliRunner().invoke(cli, list(args), input=stdin, obj=_Context(service=service))
-
-    return invoke
 
 
 def test_ask_prints_the_quote_and_its_section(run):
@@ -70,30 +59,17 @@ def test_sections_lists_what_the_bot_sees(run):
     assert "[MUST NOT AT ANY TIME]" in result.output
 
 
-def _policybot(*args, env_extra=None, stdin=None):
-    env = dict(os.environ) | (env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
-
-
 def test_fresh_process_answers_offline_and_errors_are_one_line(cache_dir, tmp_path):
     env = {"POLICYBOT_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1"}
-    ok = _policybot("ask", "can I share this petition?", "--json", env_extra=env)
+    ok = run_policybot("ask", "can I share this petition?", "--json", env_extra=env)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["quotes"][0]["section"] == "3"
 
-    empty = _policybot("ask", "   ", env_extra=env)
+    empty = run_policybot("ask", "   ", env_extra=env)
     assert empty.returncode != 0
     assert empty.stderr.strip().count("\n") == 0
     assert "Traceback" not in empty.stderr and "question" in empty.stderr
 
-    missing = _policybot("ask", "hi", "--knowledge", str(tmp_path / "nowhere"), env_extra=env)
+    missing = run_policybot("ask", "hi", "--knowledge", str(tmp_path / "nowhere"), env_extra=env)
     assert missing.returncode != 0
     assert "nowhere" in missing.stderr and "Traceback" not in missing.stderr
