@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.config import Settings  # noqa: E402
 from bot.embedding import share_cache  # noqa: E402
+from tests.slack.serving import ServerDidNotStart, serving  # noqa: E402
 from tests.slack.signing import SECRET, command_body, event_body, signed_headers  # noqa: E402
 from tests.slack.standin import StandIn  # noqa: E402
 
@@ -44,12 +43,6 @@ SLOW_DRAFT = (
     "complained about the parking should stay at home. Call 07700 900123 or email "
     "jane.doe@example.com for details, and sign the petition at http://bit.ly/xyz. "
 ) * 8
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def post(
@@ -136,7 +129,6 @@ def main() -> int:
     standin = StandIn().start()
     home = Path(tempfile.mkdtemp(prefix="policybot-load-"))
     share_cache(Settings.from_env().cache_dir, home / "cache")  # model artefacts built by set-up
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {
         "SLACK_BOT_TOKEN": "xoxb-load",
         "SLACK_SIGNING_SECRET": SECRET,
@@ -145,81 +137,62 @@ def main() -> int:
         "DATABASE_URL": f"sqlite:///{home / 'load.db'}",
         "POLICYBOT_CACHE_DIR": str(home / "cache"),
     }
-    log = open(home / "server.txt", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=REPO,
-    )
-    url = f"http://127.0.0.1:{port}/slack/events"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print("server did not start:\n" + (home / "server.txt").read_text())
-                    return 1
-                time.sleep(0.2)
-
-        requests = build_requests(args.requests, standin)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            results = list(
-                pool.map(lambda r: post(url, r["body"], r["type"], r.get("headers")), requests)
-            )
-        elapsed = time.perf_counter() - started
-
-        # Wait for the replies to arrive, then count them.
-        expected = {r["expect"]: r["kind"] for r in requests if r["kind"] != "retry"}
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if len(delivered(standin, expected)) >= len(expected):
-                break
-            time.sleep(0.2)
-        counts = delivered(standin, expected)
-        latencies = sorted(t for _, t, _ in results)
-        statuses = Counter(s for s, _, _ in results)
-        busy_acks = sum(1 for _, _, text in results if "busy with other requests" in text)
-        once = sum(1 for key in expected if counts.get(key) == 1)
-        twice = sum(1 for key in expected if counts.get(key, 0) > 1)
-        lost = sum(1 for key in expected if not counts.get(key))
-        busy = busy_acks + sum(1 for c in standin.calls if "busy with other requests" in c.text())
-        kinds = Counter(r["kind"] for r in requests)
-        p95 = latencies[int(0.95 * (len(latencies) - 1))]
-        print(
-            f"requests:            {len(requests)} ({dict(kinds)}), concurrency {args.concurrency}"
-        )
-        print(f"HTTP statuses:       {dict(statuses)}")
-        print(f"wall time:           {elapsed:.2f} s")
-        print(f"ack latency p50:     {statistics.median(latencies) * 1000:.1f} ms")
-        print(f"ack latency p95:     {p95 * 1000:.1f} ms")
-        print(f"ack latency max:     {latencies[-1] * 1000:.1f} ms")
-        print(f"acks over 3 s:       {sum(1 for t in latencies if t >= 3)}")
-        print(f"answered once:       {once} of {len(expected)} distinct requests")
-        print(f"answered twice:      {twice}")
-        print(f"lost:                {lost}")
-        print(f"told 'busy':         {busy}")
-        ok = (
-            statuses.get(200) == len(requests)
-            and p95 < 0.3
-            and latencies[-1] < 3
-            and not twice
-            and not lost
-        )
-        return 0 if ok else 1
+        with serving(env, home / "server.txt", timeout=180) as (base, _process):
+            return run_load(args, standin, base + "/slack/events")
+    except ServerDidNotStart as exc:
+        print(f"server did not start:\n{exc}")
+        return 1
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
         standin.stop()
+
+
+def run_load(args, standin: StandIn, url: str) -> int:
+    """Send the requests, count acknowledgements and replies, print the figures."""
+    requests = build_requests(args.requests, standin)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        results = list(
+            pool.map(lambda r: post(url, r["body"], r["type"], r.get("headers")), requests)
+        )
+    elapsed = time.perf_counter() - started
+
+    # Wait for the replies to arrive, then count them.
+    expected = {r["expect"]: r["kind"] for r in requests if r["kind"] != "retry"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len(delivered(standin, expected)) >= len(expected):
+            break
+        time.sleep(0.2)
+    counts = delivered(standin, expected)
+    latencies = sorted(t for _, t, _ in results)
+    statuses = Counter(s for s, _, _ in results)
+    busy_acks = sum(1 for _, _, text in results if "busy with other requests" in text)
+    once = sum(1 for key in expected if counts.get(key) == 1)
+    twice = sum(1 for key in expected if counts.get(key, 0) > 1)
+    lost = sum(1 for key in expected if not counts.get(key))
+    busy = busy_acks + sum(1 for c in standin.calls if "busy with other requests" in c.text())
+    kinds = Counter(r["kind"] for r in requests)
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"requests:            {len(requests)} ({dict(kinds)}), concurrency {args.concurrency}")
+    print(f"HTTP statuses:       {dict(statuses)}")
+    print(f"wall time:           {elapsed:.2f} s")
+    print(f"ack latency p50:     {statistics.median(latencies) * 1000:.1f} ms")
+    print(f"ack latency p95:     {p95 * 1000:.1f} ms")
+    print(f"ack latency max:     {latencies[-1] * 1000:.1f} ms")
+    print(f"acks over 3 s:       {sum(1 for t in latencies if t >= 3)}")
+    print(f"answered once:       {once} of {len(expected)} distinct requests")
+    print(f"answered twice:      {twice}")
+    print(f"lost:                {lost}")
+    print(f"told 'busy':         {busy}")
+    ok = (
+        statuses.get(200) == len(requests)
+        and p95 < 0.3
+        and latencies[-1] < 3
+        and not twice
+        and not lost
+    )
+    return 0 if ok else 1
 
 
 def delivered(standin: StandIn, expected: dict[str, str]) -> Counter:

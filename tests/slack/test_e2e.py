@@ -9,18 +9,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bot.embedding import share_cache
 from tests.conftest import SHARED_CACHE
+from tests.slack.serving import ServerDidNotStart, serving
 from tests.slack.signing import (
     SECRET,
     block_action,
@@ -37,17 +34,10 @@ MANAGER = "UMANAGER"
 QUESTION = "<@UBOT> can I share a petition on the council's facebook page?"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(standin, tmp_path_factory):
     home = tmp_path_factory.mktemp("serve")
     share_cache(SHARED_CACHE, home / "cache")  # the model artefacts, not the log or database
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {
         "SLACK_BOT_TOKEN": "xoxb-e2e-token",
         "SLACK_SIGNING_SECRET": SECRET,
@@ -57,35 +47,11 @@ def server(standin, tmp_path_factory):
         "POLICYBOT_CACHE_DIR": str(home / "cache"),
         "POLICYBOT_RETRY_DELAYS": "0.2,0.5",
     }
-    log = open(home / "stdout.txt", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("policybot serve exited: " + (home / "stdout.txt").read_text())
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("policybot serve did not start in time")
-        yield {"url": base + "/slack/events", "home": home, "process": process}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        with serving(env, home / "stdout.txt") as (base, process):
+            yield {"url": base + "/slack/events", "home": home, "process": process}
+    except ServerDidNotStart as exc:
+        pytest.fail(f"policybot serve did not start: {exc}")
 
 
 def post(
