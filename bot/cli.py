@@ -42,11 +42,16 @@ class _Context:
             settings = settings.with_overrides(knowledge_dir=Path(self.knowledge))
         return settings
 
-    def service(self, load_checker: bool = True):
+    def service(self, load_checker: bool = True, batch: bool = False):
+        """The service, built on first use. A batch (stdin, eval) is this process's only work,
+        so the model may use every core; a single question keeps to the steadier thread count."""
         if self._service is None:
             from bot.service import PolicyService
 
-            self._service = PolicyService.from_settings(self.settings(), load_checker=load_checker)
+            settings = self.settings()
+            if batch:
+                settings = settings.with_overrides(torch_threads=settings.batch_threads)
+            self._service = PolicyService.from_settings(settings, load_checker=load_checker)
         return self._service
 
 
@@ -95,7 +100,7 @@ def ask(obj: _Context, question: str, as_json: bool) -> None:
     """Answer QUESTION from the policy. Use - to read one question per line from stdin."""
     from bot.render import answer_text
 
-    service = obj.service(load_checker=False)
+    service = obj.service(load_checker=False, batch=question == "-")
     if question == "-":
         lines = _read_lines(sys.stdin)
         for start in range(0, len(lines), 32):  # batches: one model call per 32 questions
@@ -167,7 +172,7 @@ def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
     from bot.evaluation import load_question_set, score_answers
 
     items = load_question_set(Path(path))
-    answers = obj.service(load_checker=False).ask_many([item.question for item in items])
+    answers = obj.service(load_checker=False, batch=True).ask_many([item.question for item in items])
     rows = [
         ("questions in scope", "in_scope", "{}"),
         ("right clause first", "top1", "{:.1%}"),
@@ -211,7 +216,7 @@ def checkpost(obj: _Context, draft: str, account: str, as_json: bool) -> None:
     """Check DRAFT, a post, against the policy. Use - to read one post per line from stdin."""
     from bot.render_report import report_text
 
-    service = obj.service()
+    service = obj.service(batch=draft == "-")
     if draft == "-":
         lines = _read_lines(sys.stdin)
         for start in range(0, len(lines), 64):  # batches: one model call at most per 64 posts
@@ -258,7 +263,7 @@ def eval_posts(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
         ("clean posts", "clean", "{}"),
         ("  flagged (anything but ok)", "clean_flagged", "{:.1%}"),
     ]
-    _print_figures(score_posts(posts, check_labelled(obj.service(), posts)), rows, as_json, misses)
+    _print_figures(score_posts(posts, check_labelled(obj.service(batch=True), posts)), rows, as_json, misses)
 
 
 @cli.command()

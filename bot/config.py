@@ -27,6 +27,7 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     database_url: str = ""
     torch_threads: int = 1
+    batch_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -58,6 +59,10 @@ class Settings:
             cache_dir=Path(get("POLICYBOT_CACHE_DIR", str(defaults.cache_dir))),
             database_url=get("DATABASE_URL", ""),
             torch_threads=_int(get("POLICYBOT_TORCH_THREADS", "1"), "POLICYBOT_TORCH_THREADS"),
+            batch_threads=_int(
+                get("POLICYBOT_BATCH_THREADS", str(defaults.batch_threads)),
+                "POLICYBOT_BATCH_THREADS",
+            ),
             slack_bot_token=get("SLACK_BOT_TOKEN", ""),
             slack_signing_secret=get("SLACK_SIGNING_SECRET", ""),
             slack_app_token=get("SLACK_APP_TOKEN", ""),
