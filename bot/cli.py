@@ -172,7 +172,8 @@ def evaluate(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
     from bot.evaluation import load_question_set, score_answers
 
     items = load_question_set(Path(path))
-    answers = obj.service(load_checker=False, batch=True).ask_many([item.question for item in items])
+    service = obj.service(load_checker=False, batch=True)
+    answers = service.ask_many([item.question for item in items])
     rows = [
         ("questions in scope", "in_scope", "{}"),
         ("right clause first", "top1", "{:.1%}"),
@@ -263,7 +264,8 @@ def eval_posts(obj: _Context, path: str, as_json: bool, misses: bool) -> None:
         ("clean posts", "clean", "{}"),
         ("  flagged (anything but ok)", "clean_flagged", "{:.1%}"),
     ]
-    _print_figures(score_posts(posts, check_labelled(obj.service(batch=True), posts)), rows, as_json, misses)
+    reports = check_labelled(obj.service(batch=True), posts)
+    _print_figures(score_posts(posts, reports), rows, as_json, misses)
 
 
 @cli.command()

@@ -26,6 +26,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     cache_dir: Path = field(default_factory=_default_cache_dir)
     database_url: str = ""
+    runtime: str = "onnx"
     torch_threads: int = 1
     batch_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     slack_bot_token: str = ""
@@ -58,6 +59,9 @@ class Settings:
             model=get("POLICYBOT_MODEL", defaults.model),
             cache_dir=Path(get("POLICYBOT_CACHE_DIR", str(defaults.cache_dir))),
             database_url=get("DATABASE_URL", ""),
+            runtime=_choice(
+                get("POLICYBOT_RUNTIME", "onnx"), "POLICYBOT_RUNTIME", ("onnx", "torch")
+            ),
             torch_threads=_int(get("POLICYBOT_TORCH_THREADS", "1"), "POLICYBOT_TORCH_THREADS"),
             batch_threads=_int(
                 get("POLICYBOT_BATCH_THREADS", str(defaults.batch_threads)),
@@ -92,6 +96,14 @@ def _seconds(value: str, name: str) -> tuple[float, ...]:
     if any(d < 0 for d in delays):
         raise PolicyBotError(f"{name} cannot hold negative delays: {value!r}.")
     return delays
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    from bot.errors import PolicyBotError
+
+    if value.lower() not in allowed:
+        raise PolicyBotError(f"{name} must be one of {', '.join(allowed)}, not {value!r}.")
+    return value.lower()
 
 
 def _int(value: str, name: str) -> int:

@@ -3,6 +3,12 @@
 The embedder is a small protocol so tests of ranking logic can use a deterministic fake while a
 separate set of tests runs the real model. Embeddings of policy text are cached on disk, keyed
 by the model and a hash of the texts, so only the question is embedded per request.
+
+The model runs under ONNX Runtime when it can (``load_embedder``): the same weights, exported
+once from the sentence-transformers model into the cache, give the same vectors, with half the
+per-question time and no torch import at start-up (most of the cold start). sentence-transformers
+itself (``POLICYBOT_RUNTIME=torch``) is the reference, and the fallback for models whose
+pipeline is not plain mean pooling.
 """
 
 from __future__ import annotations
@@ -86,7 +92,139 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-CACHED_ARTEFACTS = ("embeddings", "static")  # keyed by content and model: safe to share
+class OnnxEmbedder:
+    """The sentence-transformers pipeline of a BERT-style model (tokenise, transformer, mean
+    pooling, normalise) run by ONNX Runtime. One intra-op thread by default, as for torch."""
+
+    def __init__(self, model: str, cache_dir: Path | None, threads: int = 1):
+        self.path = resolve_model_path(model)
+        max_length = _mean_pooling_length(Path(self.path))
+        if max_length is None:
+            raise ModelError(f"{self.path!r} is not a plain mean-pooling model")
+        self.name = f"{Path(model).name or model}:{_model_fingerprint(Path(self.path))}"
+        graph = onnx_path(self.name, cache_dir)
+        if not graph.exists():
+            export_onnx(self.path, graph)
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # Busy-waiting worker threads would steal the core other requests need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(graph), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(Path(self.path) / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length)
+        pad = self._tokenizer.token_to_id("[PAD]") or 0
+        self._tokenizer.enable_padding(pad_id=pad, pad_token="[PAD]")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for start in range(0, len(texts), 32):  # padding to the longest in 32, as ST does
+            rows.append(self._encode_batch(list(texts[start : start + 32])))
+        if not rows:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.concatenate(rows)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask,
+                 "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def load_embedder(model: str, cache_dir: Path | None, threads: int = 1,
+                  runtime: str = "onnx") -> Embedder:
+    """The model under ONNX Runtime, or under sentence-transformers when asked (``torch``) or
+    when the model cannot be run that way (then a warning says why)."""
+    if runtime == "onnx":
+        try:
+            return OnnxEmbedder(model, cache_dir, threads)
+        except ModelError as exc:
+            log.warning("running the model with sentence-transformers instead: %s", exc)
+    return SentenceTransformerEmbedder(model, threads)
+
+
+def _mean_pooling_length(path: Path) -> int | None:
+    """max_seq_length when the model's pipeline is transformer, mean pooling and (optionally)
+    normalise, which is all OnnxEmbedder reproduces; None otherwise."""
+    import json
+
+    try:
+        modules = [m["type"].rsplit(".", 1)[-1]
+                   for m in json.loads((path / "modules.json").read_text())]
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        config = json.loads((path / "sentence_bert_config.json").read_text())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    if modules[:2] != ["Transformer", "Pooling"] or set(modules[2:]) - {"Normalize"}:
+        return None
+    if modes != {"pooling_mode_mean_tokens"} or not (path / "tokenizer.json").exists():
+        return None
+    return int(config.get("max_seq_length", 256))
+
+
+def onnx_path(name: str, cache_dir: Path | None) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    base = cache_dir if cache_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
+    return base / "onnx" / f"{safe}.onnx"
+
+
+def export_onnx(model_path: str, target: Path) -> None:
+    """Export the transformer to ONNX (once per model, into the cache). Needs torch, which is
+    installed anyway; takes a few seconds. A failure means: use sentence-transformers."""
+    log.info("exporting the language model to %s (once)", target)
+    try:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        model = AutoModel.from_pretrained(model_path).eval()
+        sample = AutoTokenizer.from_pretrained(model_path)(["a sample sentence"],
+                                                           return_tensors="pt")
+
+        class LastHidden(torch.nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+
+        axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                "token_type_ids": {0: "batch", 1: "tokens"},
+                "last_hidden_state": {0: "batch", 1: "tokens"}}
+        args = (sample["input_ids"], sample["attention_mask"],
+                torch.zeros_like(sample["input_ids"]))
+        import warnings
+
+        def save(tmp: Path) -> None:
+            with torch.inference_mode(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # tracer notes about shapes; checked by tests
+                torch.onnx.export(LastHidden(model), args, str(tmp), dynamo=False,
+                                  input_names=list(axes)[:3], output_names=["last_hidden_state"],
+                                  dynamic_axes=axes, opset_version=17)
+
+        store_in_cache(target, save, "ONNX model")
+    except Exception as exc:  # many exporter errors; all mean "not this way"
+        raise ModelError(f"could not export the model to ONNX ({exc.__class__.__name__})") from exc
+    if not target.exists():
+        raise ModelError(f"could not write the ONNX model to {target}")
+
+
+CACHED_ARTEFACTS = ("embeddings", "static", "onnx")  # keyed by content and model: safe to share
 
 
 def share_cache(source: Path, target: Path) -> None:

@@ -19,7 +19,7 @@ from bot.answering import (
     not_covered,
 )
 from bot.config import Settings
-from bot.embedding import Embedder, SentenceTransformerEmbedder
+from bot.embedding import Embedder, load_embedder
 from bot.errors import InputError
 from bot.knowledge import Knowledge, load_knowledge
 from bot.models import Answer, PolicyMeta, Report
@@ -66,7 +66,9 @@ class PolicyService:
         cls, settings: Settings, embedder: Embedder | None = None, load_checker: bool = True
     ) -> PolicyService:
         knowledge = load_knowledge(settings.knowledge_dir)
-        embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.torch_threads)
+        embedder = embedder or load_embedder(
+            settings.model, settings.cache_dir, settings.torch_threads, settings.runtime
+        )
         return cls(settings, knowledge, embedder, load_checker=load_checker)
 
     @property

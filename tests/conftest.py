@@ -48,10 +48,11 @@ def policy(knowledge):
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    from bot.embedding import SentenceTransformerEmbedder
+def embedder(cache_dir):
+    """The model as the product runs it (ONNX Runtime, exported into the shared cache)."""
+    from bot.embedding import OnnxEmbedder
 
-    return SentenceTransformerEmbedder(DEFAULT_MODEL, threads=1)
+    return OnnxEmbedder(DEFAULT_MODEL, cache_dir, threads=1)
 
 
 @pytest.fixture(scope="session")
