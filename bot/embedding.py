@@ -120,23 +120,32 @@ class OnnxEmbedder:
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(Path(self.path) / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length)
-        pad = self._tokenizer.token_to_id("[PAD]") or 0
-        self._tokenizer.enable_padding(pad_id=pad, pad_token="[PAD]")
+        self._tokenizer.no_padding()  # the file may pad to a fixed length; we pad per batch
+        self._pad = self._tokenizer.token_to_id("[PAD]") or 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        rows = []
-        for start in range(0, len(texts), 32):  # padding to the longest in 32, as ST does
-            rows.append(self._encode_batch(list(texts[start : start + 32])))
-        if not rows:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.concatenate(rows)
+        """Like sentence-transformers: texts sorted by length, so each batch of 32 is padded only
+        to its own longest (the model's time grows with the padded length)."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encodings)), key=lambda n: len(encodings[n].ids))
+        out = np.zeros((len(encodings), self.dims), dtype=np.float32)
+        for start in range(0, len(order), 32):
+            rows = order[start : start + 32]
+            out[rows] = self._run([encodings[n] for n in rows])
+        return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask,
-                 "token_type_ids": np.zeros_like(ids)}
+    @property
+    def dims(self) -> int:
+        return int(self._session.get_outputs()[0].shape[-1] or 384)
+
+    def _run(self, encodings) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
