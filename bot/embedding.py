@@ -105,18 +105,14 @@ class OnnxEmbedder:
         graph = onnx_path(self.name, cache_dir)
         if not graph.exists():
             export_onnx(self.path, graph)
-        import onnxruntime
+        try:
+            self._session = _session(graph, threads)
+        except ModelError:
+            log.warning("the exported model at %s would not load; exporting it again", graph)
+            export_onnx(self.path, graph)
+            self._session = _session(graph, threads)
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Busy-waiting worker threads would steal the core other requests need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(graph), options, providers=["CPUExecutionProvider"]
-        )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(Path(self.path) / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length)
@@ -151,6 +147,23 @@ class OnnxEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _session(graph: Path, threads: int):
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ModelError("ONNX Runtime is not installed") from exc
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Busy-waiting worker threads would steal the core other requests need.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's own error types; all mean "this file is unusable"
+        raise ModelError(f"could not load {graph} ({exc.__class__.__name__})") from exc
 
 
 def load_embedder(model: str, cache_dir: Path | None, threads: int = 1,

@@ -99,3 +99,17 @@ def test_the_runtime_setting_accepts_only_onnx_or_torch():
     assert Settings.from_env({"POLICYBOT_RUNTIME": "Torch"}).runtime == "torch"
     with pytest.raises(PolicyBotError, match="POLICYBOT_RUNTIME"):
         Settings.from_env({"POLICYBOT_RUNTIME": "gpu"})
+
+
+@pytest.mark.model
+def test_a_damaged_exported_model_is_exported_again(tmp_path, embedder, caplog):
+    from bot.embedding import OnnxEmbedder, onnx_path
+
+    damaged = onnx_path(embedder.name, tmp_path)
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"half a file")
+    with caplog.at_level(logging.WARNING):
+        again = OnnxEmbedder(DEFAULT_MODEL, tmp_path)
+    assert "exporting it again" in caplog.text
+    assert damaged.stat().st_size > 10_000_000
+    assert (again.encode(TEXTS[:2]) * embedder.encode(TEXTS[:2])).sum(axis=1).min() > 0.9999
