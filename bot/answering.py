@@ -21,8 +21,11 @@ MAX_QUESTION_CHARS = 2000
 class AnswerParams:
     # Below this fused score the policy is taken not to cover the question.
     covered_threshold: float = 0.2
-    # Not covered when "out of scope" is more likely, by this margin, than the best clause.
-    off_topic_margin: float = 0.0
+    # Not covered when "out of scope" is more likely, by this margin, than the best clause. A
+    # small margin stops slangy in-scope questions ("wat happens if i get caught breakin this")
+    # being turned away on a near tie; measured over four labelled sets, it cost one of 129
+    # out-of-scope questions and saved four of 351 in-scope ones.
+    off_topic_margin: float = 0.05
     # Further quotes must score within this margin of the best one.
     quote_margin: float = 1.0
     max_quotes: int = 3

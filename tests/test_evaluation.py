@@ -13,12 +13,12 @@ pytestmark = pytest.mark.model
 # questions.yml is the development set; the other two were written separately to measure
 # generalisation (see the issue notes for how far each has since been looked at).
 FLOORS = {
-    "questions.yml": {"top1": 0.89, "top3": 0.94, "not_covered_out_of_scope": 0.95},
-    "questions-holdout.yml": {"top1": 0.88, "top3": 0.92, "not_covered_out_of_scope": 0.80},
-    "questions-fresh.yml": {"top1": 0.84, "top3": 0.92, "not_covered_out_of_scope": 0.93},
-    "questions-fresh2.yml": {"top1": 0.74, "top3": 0.84, "not_covered_out_of_scope": 0.94},
+    "questions.yml": {"top1": 0.93, "top3": 0.97, "not_covered_out_of_scope": 0.95},
+    "questions-holdout.yml": {"top1": 0.93, "top3": 0.96, "not_covered_out_of_scope": 0.84},
+    "questions-fresh.yml": {"top1": 0.90, "top3": 0.94, "not_covered_out_of_scope": 0.93},
+    "questions-fresh2.yml": {"top1": 0.82, "top3": 0.93, "not_covered_out_of_scope": 0.94},
 }
-ABSTAIN_CEILING = 0.06
+ABSTAIN_CEILING = 0.05
 
 
 def test_labelled_sets_quote_phrases_that_exist_in_the_policy(knowledge):
