@@ -58,6 +58,11 @@ def readings(token: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def tokenise(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) for each token of folded text: shared by every word list."""
+    return [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text)]
+
+
 class LexiconMatcher:
     def __init__(self, entries: list[str]):
         self.allowed = {e[1:].rstrip("*") for e in entries if e.startswith("!")}
@@ -90,9 +95,11 @@ class LexiconMatcher:
         shape = re.compile("".join("[a-z]" if c == MASKED else re.escape(c) for c in token))
         return any(shape.fullmatch(form) and form not in self.allowed for form in self.forms())
 
-    def search(self, text: str, joined: tuple[tuple[int, int], ...] = ()) -> tuple[int, int] | None:
-        """The first listed word in ``text`` (folded, lower-case), as a span, or None."""
-        tokens = [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text)]
+    def search(self, text: str, joined: tuple[tuple[int, int], ...] = (),
+               tokens: list[tuple[int, int, str]] | None = None) -> tuple[int, int] | None:
+        """The first listed word in ``text`` (folded, lower-case), as a span, or None.
+        ``tokens`` is ``tokenise(text)`` when the caller already has it."""
+        tokens = tokenise(text) if tokens is None else tokens
         for n, (start, _end, token) in enumerate(tokens):
             sizes = range(self.longest, 0, -1) if self._starts_phrase(token) else (1,)
             for size in sizes:  # phrases first ("piss off")
