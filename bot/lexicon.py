@@ -72,8 +72,17 @@ class LexiconMatcher:
         self.longest = max((len(w.split()) for w in words), default=1)
         self.first_words = {w.split()[0] for w in words if " " in w}
         self._forms: list[str] | None = None
+        self._known: dict[str, bool] = {}  # the same words recur in every post
 
     def is_word(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) > 200_000:  # bounded: a long-running server sees many words
+                self._known.clear()
+            known = self._known[word] = self._is_word(word)
+        return known
+
+    def _is_word(self, word: str) -> bool:
         if word in self.allowed:
             return False
         if word in self.exact or word in self.stems:

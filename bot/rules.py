@@ -23,7 +23,10 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {
     "pattern": ({"patterns"}, {"also", "unless", "case_sensitive"}),
     "personal_data": ({"detect"}, {"unless"}),
     "link": (set(), {"shorteners_only", "unless"}),
-    "semantic": ({"exemplars"}, {"counter_exemplars", "gate", "threshold", "margin", "unless"}),
+    "semantic": (
+        {"exemplars"},
+        {"counter_exemplars", "gate", "threshold", "margin", "screen", "unless"},
+    ),
 }
 PERSONAL_DATA = {"phone", "email", "ni_number", "address"}
 COMMON_REQUIRED = {"id", "title", "kind", "severity", "clause", "message", "advice"}
@@ -220,7 +223,7 @@ def _check_params(where: str, kind: str, params: dict, knowledge_dir: Path, book
         if not list(_strings(where, "exemplars", params["exemplars"])):
             raise RuleError(f"{where}: exemplars must list some example sentences.")
         _strings(where, "counter_exemplars", params.get("counter_exemplars", ["-"]))
-        for key, low, high in (("threshold", 0, 1), ("margin", -1, 1)):
+        for key, low, high in (("threshold", 0, 1), ("margin", -1, 1), ("screen", -1, 1)):
             value = params.get(key, 0.5)
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not number or not low < value < high:

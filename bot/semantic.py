@@ -12,7 +12,8 @@ Each post is split into sentences (``units``); a rule may name a ``gate`` of pat
 only sentences on its topic are compared. All the sentences a batch of posts needs are embedded
 in one model call; exemplars are embedded once and cached on disk (bot.embedding.cached_encode).
 With a screen (bot.static_embedding), static vectors score every sentence first and only those
-within SCREEN_LEAD of passing some rule reach the model: the model is too slow for them all.
+within SCREEN_LEAD (or the rule's own ``screen``) of passing some rule reach the model: the
+model is too slow for them all.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from bot.models import Rule
 Span = tuple[int, int]
 DEFAULT_FLOOR = 0.35
 DEFAULT_MARGIN = 0.08
-SCREEN_LEAD = -0.04  # static lead below which a sentence is clear without the transformer
+SCREEN_LEAD = 0.03  # static lead below which a sentence is clear without the transformer
+TRIGGER_SLACK = 0.01  # below the lowest screen lead of a rule's own trigger examples
 NEAREST = 2  # closeness to the breach: the mean of the two nearest exemplars, less noisy than one
 MAX_UNITS = 12  # sentences looked at per post: enough for any real post, and bounded cost
 MAX_UNIT_CHARS = 300
@@ -92,7 +94,7 @@ class SemanticDetector:
         self.gate = [re.compile(p, re.I) for p in rule.params.get("gate", [])]
         self.floor = float(rule.params.get("threshold", DEFAULT_FLOOR))
         self.margin = float(rule.params.get("margin", DEFAULT_MARGIN))
-        self.screen_lead = SCREEN_LEAD
+        self.screen_lead = float(rule.params.get("screen", SCREEN_LEAD))
         self.exemplars = exemplars
         self.counters = counters
         self.screen = screen  # the same examples as static vectors, for the first pass
@@ -137,14 +139,32 @@ def build_semantic(rule: Rule, embedder: Embedder, clean_bank: np.ndarray,
     """The detector for a rule; ``clean_bank`` holds the vectors of the shared clean examples
     (``screen_bank`` the same as static vectors, when a ``screen`` embedder is given)."""
     exemplars, counters = _example_vectors(rule, embedder, clean_bank, cache_dir)
-    static = (_example_vectors(rule, screen, screen_bank, cache_dir)
+    # The quick first pass knows the rule's trigger examples too: sentences near any breach the
+    # rule's author wrote down reach the model, which alone decides (on the exemplars).
+    static = (_example_vectors(rule, screen, screen_bank, cache_dir, rule.trigger_examples)
               if screen is not None and screen_bank is not None else None)
-    return SemanticDetector(rule, exemplars, counters, static)
+    detector = SemanticDetector(rule, exemplars, counters, static)
+    if static is not None and rule.trigger_examples:
+        detector.screen_lead = min(detector.screen_lead, _lowest_trigger_lead(detector, screen))
+    return detector
+
+
+def _lowest_trigger_lead(detector: SemanticDetector, screen: Embedder) -> float:
+    """The screen lead that lets every one of the rule's own trigger examples reach the model
+    (less a little slack): what its author says must trigger is never screened out."""
+    leads = []
+    for example in detector.rule.trigger_examples:
+        units = [example[a:b] for a, b in split_units(example)] or [example]
+        _, lead = detector.scores(screen.encode(units), static=True)
+        leads.append(float(lead.max()))
+    return min(leads) - TRIGGER_SLACK
 
 
 def _example_vectors(rule: Rule, embedder: Embedder, clean_bank: np.ndarray,
-                     cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
-    exemplars = cached_encode(embedder, list(rule.params["exemplars"]), cache_dir)
+                     cache_dir: Path | None,
+                     more: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    sentences = [text[a:b] for text in more for a, b in split_units(text)]
+    exemplars = cached_encode(embedder, list(rule.params["exemplars"]) + sentences, cache_dir)
     counters = [clean_bank] if len(clean_bank) else []
     if rule.params.get("counter_exemplars"):
         counters.append(cached_encode(embedder, list(rule.params["counter_exemplars"]), cache_dir))
@@ -188,7 +208,8 @@ def _screen(needed: list, detectors: list[SemanticDetector], screen: Embedder) -
     """The (post, unit) pairs that some rule's static scores cannot rule out."""
     static = screen.encode([post.unit_texts[n] for post, n in needed])
     keep = np.zeros(len(needed), dtype=bool)
-    wanted = {(id(post), id(d)): set(d.wanted_units(post)) for post, _ in needed for d in detectors}
+    posts = {id(post): post for post, _ in needed}.values()
+    wanted = {(id(post), id(d)): set(d.wanted_units(post)) for post in posts for d in detectors}
     for detector in detectors:
         mine = [row for row, (post, n) in enumerate(needed) if n in wanted[id(post), id(detector)]]
         if mine:

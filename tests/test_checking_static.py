@@ -12,6 +12,7 @@ import pytest
 from bot.checking import Checker
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from bot.rules import load_rulebook
+from bot.semantic import SemanticDetector, split_units
 from bot.static_embedding import load_or_build_table, static_embedder, table_path
 
 
@@ -55,3 +56,17 @@ def test_only_screened_sentences_reach_the_transformer(knowledge, embedder, cach
     checker.check("Bin day is Tuesday. The library opens at 9am. Parking is free on Sundays.")
     seen, passed = checker.screened
     assert seen and passed < seen
+
+
+def test_every_rules_own_trigger_examples_get_past_the_quick_first_pass(
+    knowledge, embedder, cache_dir
+):
+    checker = Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR), embedder=embedder,
+                      cache_dir=cache_dir)
+    for detector in checker.detectors:
+        if not isinstance(detector, SemanticDetector) or not detector.rule.trigger_examples:
+            continue
+        for example in detector.rule.trigger_examples:
+            units = [example[a:b] for a, b in split_units(example)]
+            _, lead = detector.scores(checker.screen.encode(units), static=True)
+            assert lead.max() >= detector.screen_lead, (detector.rule.id, example)

@@ -241,3 +241,21 @@ def test_a_semantic_rule_compares_sentences_only_for_posts_through_its_gate(tmp_
     evidence = reports[1].findings[0].evidence
     assert evidence.text == "The precept is going up next year!"
     assert reports[1].findings[0].clause is not None
+
+
+SCREENED_RULE = GOOD_RULE.replace("kind: pattern", "kind: semantic").replace(
+    'patterns: ["\\\\bzebra\\\\b"]', 'exemplars: ["A zebra on the council page."]\n    screen: 0.02'
+)
+
+
+def test_a_semantic_rule_may_set_its_own_screen(tmp_path):
+    book = load_rulebook(knowledge_with_rules(tmp_path, SCREENED_RULE))
+    assert book.rules[0].params["screen"] == 0.02
+
+
+@pytest.mark.parametrize("value", ["2", "lots", "true"])
+def test_a_screen_outside_minus_one_to_one_is_an_error(tmp_path, value):
+    text = SCREENED_RULE.replace("screen: 0.02", f"screen: {value}")
+    folder = knowledge_with_rules(tmp_path, text)
+    with pytest.raises(RuleError, match="test-rule.*screen"):
+        load_rulebook(folder)
