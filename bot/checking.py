@@ -69,9 +69,12 @@ class Checker:
         self.unresolved: list[str] = []  # "file: rule id: anchor", for `policybot validate`
         self.similar: list[str] = []  # anchors backed only by a similar clause
         self.clauses: dict[str, ClauseRef | None] = {}
+        self.also_clauses: dict[str, list[ClauseRef]] = {}
         for rule in book.rules:
-            self.clauses[rule.id] = self._resolve(rule.clause, similar_clause,
-                                                  f"{rule.file}: rule {rule.id}")
+            owner = f"{rule.file}: rule {rule.id}"
+            self.clauses[rule.id] = self._resolve(rule.clause, similar_clause, owner)
+            also = [self._resolve(a, similar_clause, owner) for a in rule.also_clauses]
+            self.also_clauses[rule.id] = [c for c in also if c is not None]
         self.checklist: list[tuple[ChecklistItem, tuple[str, ...]]] = []
         for item in book.judgement:
             clause = self._resolve(item.clause, similar_clause, "human_judgement")
@@ -172,18 +175,21 @@ class Checker:
                 for f in findings
             ):
                 continue  # a word or pattern rule already quotes this clause or this sentence
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    title=rule.title,
-                    severity=rule.severity,
-                    message=rule.message,
-                    advice=rule.advice,
-                    escalate=rule.escalate,
-                    evidence=Evidence(post.text[start:end], start, end),
-                    clause=clause,
+            for backing in [clause, *self.also_clauses[rule.id]]:
+                if backing is not clause and any(f.clause == backing for f in findings):
+                    continue  # that clause is already quoted
+                findings.append(
+                    Finding(
+                        rule=rule.id,
+                        title=rule.title,
+                        severity=rule.severity,
+                        message=rule.message,
+                        advice=rule.advice,
+                        escalate=rule.escalate,
+                        evidence=Evidence(post.text[start:end], start, end),
+                        clause=backing,
+                    )
                 )
-            )
         findings.sort(key=lambda f: (f.severity != "block", f.evidence.start))
         verdict = "ok"
         for finding in findings:

@@ -176,6 +176,9 @@ class Rule:
     trigger_examples: tuple[str, ...] = ()
     pass_examples: tuple[str, ...] = ()
     file: str = ""
+    # other clauses the same breach falls under (personal data: confidentiality and data
+    # protection); each gives a finding of its own, quoting that clause
+    also_clauses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,17 @@ VERDICTS = {
 
 def report_text(report: Report, checklist: bool = True) -> str:
     out = [VERDICTS[report.verdict]]
-    for n, finding in enumerate(report.findings, start=1):
+    previous = None
+    n = 0
+    for finding in report.findings:
+        if previous and (finding.rule, finding.evidence) == (previous.rule, previous.evidence):
+            if finding.clause:  # the same breach under another clause: just quote that one
+                c = finding.clause
+                out.append(f"   It also falls under section {c.section} ({c.heading}):")
+                out.extend(_wrap("“" + " ".join(c.text.split()) + "”", "     "))
+            continue
+        previous = finding
+        n += 1
         out.append("")
         out.append(f"{n}. [{finding.severity.upper()}] {finding.title}: “{finding.evidence.text}”")
         out.extend(_wrap(finding.message, "   "))

@@ -30,7 +30,7 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {
 }
 PERSONAL_DATA = {"phone", "email", "ni_number", "address"}
 COMMON_REQUIRED = {"id", "title", "kind", "severity", "clause", "message", "advice"}
-COMMON_OPTIONAL = {"escalate", "accounts", "examples"}
+COMMON_OPTIONAL = {"escalate", "accounts", "examples", "also_clauses"}
 FILE_KEYS = {
     "rules",
     "published_contacts",
@@ -177,6 +177,9 @@ def parse_rule(path: Path, n: int, entry: object, knowledge_dir: Path, book: Rul
         kind=kind,
         severity=entry["severity"],
         clause=entry["clause"].strip(),
+        also_clauses=tuple(a.strip() for a in _strings(where, "also_clauses",
+                                                         entry.get("also_clauses", ["-"]))
+                           if entry.get("also_clauses")),
         message=" ".join(entry["message"].split()),
         advice=" ".join(entry["advice"].split()),
         escalate=escalate,

@@ -142,6 +142,24 @@ def test_a_private_mobile_number_is_blocked_and_quoted(checker):
     assert "other than the contact details published" in " ".join(finding.clause.text.split())
 
 
+def test_a_breach_under_two_clauses_quotes_both_once(checker):
+    report = checker.check("Text Phil on 07700 900123 after 6pm")
+    mine = [f for f in report.findings if f.rule == "contact-details"]
+    quoted = [" ".join(f.clause.text.split()) for f in mine]
+    assert len(mine) == 2 and len(set(quoted)) == 2
+    assert "other than the contact details published" in quoted[0]  # the rule's own clause first
+    assert "data protection" in quoted[1]
+    assert mine[0].evidence == mine[1].evidence
+
+
+def test_a_report_names_the_second_clause_without_repeating_the_finding(checker):
+    from bot.render_report import report_text
+
+    text = report_text(checker.check("Text Phil on 07700 900123 after 6pm"), checklist=False)
+    assert text.count("It also falls under section 3") == 1
+    assert text.count("07700 900123") == 1
+
+
 def test_a_private_email_address_is_blocked(checker):
     assert checker.check("Email her at jo.bloggs@gmail.com").verdict == "block"
 

@@ -124,6 +124,7 @@ def test_a_good_rules_file_loads(tmp_path):
         (("    advice: Some advice.\n", ""), ["test-rule", "advice"]),
         (("id: test-rule", "id: Test Rule"), ["id"]),
         (("review\n", "review\n    accounts: [everyone]\n"), ["test-rule", "accounts", "everyone"]),
+        (("review\n", "review\n    also_clauses: a phrase\n"), ["test-rule", "also_clauses"]),
     ],
 )
 def test_a_bad_rule_is_an_error_naming_the_file_the_rule_and_the_key(tmp_path, change, words):

@@ -185,14 +185,24 @@ def report_blocks(report, value: dict) -> list[dict]:
             _section("The policy says this should go to the Town Manager before it is posted.")
         )
         blocks.append(_actions(button))
+    previous = None
     for finding in report.findings:
+        key = (getattr(finding, "rule", None), getattr(finding, "evidence", None))
+        clause = getattr(finding, "clause", None)
+        if previous is not None and key == previous and clause is not None:
+            # the same breach under another clause: quote that clause too, nothing else
+            blocks.append(_section("It also falls under:\n" + block_quote(clause.text)))
+            blocks.append(
+                _context(f"Policy section {escape(clause.section)}: {escape(clause.heading)}")
+            )
+            continue
+        previous = key
         blocks.append({"type": "divider"})
         lines = [f"*{escape(finding.message)}*"]
         evidence = getattr(finding, "evidence", None)
         if evidence is not None and getattr(evidence, "text", ""):
             lines.append(f"In your draft: “{escape(evidence.text)}”")
         blocks.append(_section("\n".join(lines)))
-        clause = getattr(finding, "clause", None)
         if clause is not None:
             blocks.append(_section(block_quote(clause.text)))
             blocks.append(

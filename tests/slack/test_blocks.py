@@ -119,3 +119,21 @@ def test_redacting_filter_hides_bolt_bodies_and_tokens():
     )
     RedactingFilter().filter(record)
     assert "xoxb-123" not in record.getMessage()
+
+
+def test_a_breach_under_two_clauses_shows_its_message_once_and_both_quotes():
+    from bot.models import ClauseRef, Evidence, Finding, Report
+
+    evidence = Evidence("07700 900123", 8, 20)
+    first = ClauseRef("Disclose any confidential information", 1, 38, "p.txt", "3", "General")
+    second = ClauseRef("data protection which apply equally", 50, 85, "p.txt", "3", "General")
+    findings = [
+        Finding("contact-details", "Personal data", "block", "A private number.", "Take it out.",
+                False, evidence, clause)
+        for clause in (first, second)
+    ]
+    report = Report("Text Phil 07700 900123", "council", "block", findings, policy=META)
+    text = json.dumps(kit.report_blocks(report, {"d": "x"}))
+    assert text.count("A private number.") == 1
+    assert "It also falls under" in text
+    assert "Disclose any confidential information" in text and "data protection which" in text
