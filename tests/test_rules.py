@@ -244,6 +244,33 @@ def test_a_semantic_rule_compares_sentences_only_for_posts_through_its_gate(tmp_
     assert reports[1].findings[0].clause is not None
 
 
+PATTERN_ON_THE_SAME_CLAUSE = """
+  - id: precept-mention
+    title: Precept mentioned
+    kind: pattern
+    patterns: ["\\\\bprecept\\\\b"]
+    severity: {severity}
+    clause: "Share, post or comment on Town Council matters until after any official"
+    message: Another message.
+    advice: Some advice.
+"""
+
+
+@pytest.mark.parametrize("severity, rules", [("review", ["precept-mention", "precept-leak"]),
+                                             ("block", ["precept-mention"])])
+def test_a_semantic_rule_is_silenced_only_by_a_finding_as_severe_on_its_clause(
+    tmp_path, severity, rules
+):
+    from tests.fakes import HashingEmbedder
+
+    text = SEMANTIC_RULE + PATTERN_ON_THE_SAME_CLAUSE.format(severity=severity)
+    folder = knowledge_with_rules(tmp_path, text)
+    checker = Checker(load_knowledge(folder), load_rulebook(folder), embedder=HashingEmbedder())
+    report = checker.check("Hello all. The precept is going up next year!")
+    assert sorted(f.rule for f in report.findings) == sorted(rules)
+    assert report.verdict == "block"
+
+
 SCREENED_RULE = GOOD_RULE.replace("kind: pattern", "kind: semantic").replace(
     'patterns: ["\\\\bzebra\\\\b"]', 'exemplars: ["A zebra on the council page."]\n    screen: 0.02'
 )
