@@ -169,13 +169,14 @@ class Checker:
             clause = self.clauses[rule.id]
             start, end = span
             if isinstance(detector, SemanticDetector) and any(
-                worse(f.severity, rule.severity) == f.severity  # as severe, or more
-                and (f.clause == clause
-                     or (f.rule in self._wording_rules and f.evidence.start < end
-                         and start < f.evidence.end))
+                # this clause is already quoted, as severely (a review must not hide a block)
+                (f.clause == clause and worse(f.severity, rule.severity) == f.severity)
+                # or a word or pattern rule already explains this sentence
+                or (f.rule in self._wording_rules and f.evidence.start < end
+                    and start < f.evidence.end)
                 for f in findings
             ):
-                continue  # a word or pattern rule already says as much (same clause or sentence)
+                continue
             for backing in [clause, *self.also_clauses[rule.id]]:
                 if backing is not clause and any(f.clause == backing for f in findings):
                     continue  # that clause is already quoted

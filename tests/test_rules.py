@@ -246,9 +246,9 @@ def test_a_semantic_rule_compares_sentences_only_for_posts_through_its_gate(tmp_
 
 PATTERN_ON_THE_SAME_CLAUSE = """
   - id: precept-mention
-    title: Precept mentioned
+    title: Greeting on a precept post
     kind: pattern
-    patterns: ["\\\\bprecept\\\\b"]
+    patterns: ["\\\\bhello all\\\\b"]
     severity: {severity}
     clause: "Share, post or comment on Town Council matters until after any official"
     message: Another message.
