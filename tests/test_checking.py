@@ -265,11 +265,26 @@ class _CheckerService:
         self.check_many = checker.check_many
 
 
-@pytest.mark.parametrize("name", ["posts.yml", "posts-extra.yml"])
+# (caught with the right clause, must-block blocked, clean flagged at most): measured figures
+# less a small margin. posts.yml and posts-extra.yml are for development; the others were written
+# separately, and all but posts-fresh4.yml have since been used to improve the rules.
+POST_FLOORS = {
+    "posts.yml": (0.97, 0.97, 0.03),
+    "posts-extra.yml": (0.97, 0.97, 0.03),
+    "posts-holdout.yml": (0.95, 0.95, 0.04),
+    "posts-fresh.yml": (0.95, 0.95, 0.03),
+    "posts-fresh2.yml": (0.92, 0.92, 0.03),
+    "posts-fresh3.yml": (0.95, 0.95, 0.03),
+    "posts-fresh4.yml": (0.70, 0.80, 0.05),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POST_FLOORS))
 def test_labelled_set_figures_do_not_regress(checker, name):
     posts = load_post_set(DATA / name)
     assert len(posts) >= 40
     figures = score_posts(posts, check_labelled(_CheckerService(checker), posts)).as_dict()
-    assert figures["caught_right_clause"] >= 0.97, figures
-    assert figures["blocked"] >= 0.97, figures
-    assert figures["clean_flagged"] <= 0.03, figures
+    caught, blocked, flagged = POST_FLOORS[name]
+    assert figures["caught_right_clause"] >= caught, figures
+    assert figures["blocked"] >= blocked, figures
+    assert figures["clean_flagged"] <= flagged, figures
