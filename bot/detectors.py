@@ -70,10 +70,17 @@ class PreparedPost:
                 for s, e in self.units]
 
 
+def for_folded(pattern: str) -> re.Pattern:
+    """A pattern for the folded, lower-case post. Case-insensitive matching is several times
+    slower in Python, and needless unless the pattern itself has capitals."""
+    capitals = re.search(r"[A-Z]", re.sub(r"\\.", "", pattern))
+    return re.compile(pattern, re.I if capitals else 0)
+
+
 class Detector:
     def __init__(self, rule: Rule):
         self.rule = rule
-        self.unless = [re.compile(p, re.I) for p in rule.params.get("unless", [])]
+        self.unless = [for_folded(p) for p in rule.params.get("unless", [])]
 
     def find(self, post: PreparedPost) -> Span | None:
         if any(p.search(post.norm.text) for p in self.unless):
@@ -98,10 +105,10 @@ class PatternDetector(Detector):
     def __init__(self, rule: Rule):
         super().__init__(rule)
         self.case_sensitive = rule.params.get("case_sensitive", False)
-        flags = 0 if self.case_sensitive else re.I
+        build = re.compile if self.case_sensitive else for_folded
         # One alternation, one pass over the post: the earliest match of any of the patterns.
-        self.pattern = re.compile("|".join(f"(?:{p})" for p in rule.params["patterns"]), flags)
-        self.also = [re.compile(p, flags) for p in rule.params.get("also", [])]
+        self.pattern = build("|".join(f"(?:{p})" for p in rule.params["patterns"]))
+        self.also = [build(p) for p in rule.params.get("also", [])]
 
     def search(self, post: PreparedPost) -> Span | None:
         text = post.norm.cased if self.case_sensitive else post.norm.text
