@@ -94,10 +94,12 @@ class Retriever:
             for view in [clause_view(clause), *knowledge.phrasings.get(clause.id, [])]:
                 views.append(view)
                 owners.append(position[clause.id])
+        self.list_items: dict[int, list[Clause]] = {}
         for clause, target in zip(all_clauses, targets, strict=True):
             if target != clause:  # a one-word list item is searched as part of its lead-in
                 views.append(clause_view(clause))
                 owners.append(position[target.id])
+                self.list_items.setdefault(position[target.id], []).append(clause)
         self.views = views
         self.view_owner = np.asarray(owners)
         self.view_vectors = cached_encode(embedder, views, cache_dir)
@@ -269,12 +271,20 @@ class Retriever:
             for i in top
         ]
         nearest = self.nearest_off_topic(query_vector) if self.off_topic else ""
-        return Ranking(hits, off_topic=off_topic, off_topic_match=nearest)
+        named = [item for item in self.list_items.get(int(top[0]), []) if _names(normalised, item)]
+        return Ranking(hits, off_topic=off_topic, off_topic_match=nearest, named_items=named)
 
     def encode_questions(self, questions: list[str]) -> tuple[list[str], np.ndarray]:
         """Prepare and embed many questions in one batch: (prepared texts, their vectors)."""
         prepared = [self.prepare(q) for q in questions]
         return prepared, self.embedder.encode(prepared)
+
+
+def _names(normalised_question: str, item: Clause) -> bool:
+    """Whether the question names a list item ("whatsapp", "google+") as a word of its own."""
+    word = normalise_text(item.text).strip(" .;:,")
+    pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
+    return bool(word) and re.search(pattern, normalised_question) is not None
 
 
 def answer_targets(clauses: list[Clause]) -> list[Clause]:
