@@ -271,7 +271,8 @@ class Retriever:
             for i in top
         ]
         nearest = self.nearest_off_topic(query_vector) if self.off_topic else ""
-        named = [item for item in self.list_items.get(int(top[0]), []) if _names(normalised, item)]
+        items = self.list_items.get(int(top[0]), []) if len(top) else []
+        named = [item for item in items if _names(normalised, item)]
         return Ranking(hits, off_topic=off_topic, off_topic_match=nearest, named_items=named)
 
     def encode_questions(self, questions: list[str]) -> tuple[list[str], np.ndarray]:
