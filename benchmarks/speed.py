@@ -126,9 +126,7 @@ def main() -> None:
     print(summary("ask, warm, other core busy", ask_busy))
 
     # The JSON Lines modes are a process's only work, so they use every core (as the CLI does).
-    batch_service = PolicyService.from_settings(
-        settings.with_overrides(torch_threads=settings.batch_threads)
-    )
+    batch_service = PolicyService.from_settings(settings.for_batch())
     batch_service.ask("warm up")
     start = time.perf_counter()
     batch_service.ask_many(questions * repeat)

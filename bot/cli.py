@@ -43,14 +43,11 @@ class _Context:
         return settings
 
     def service(self, load_checker: bool = True, batch: bool = False):
-        """The service, built on first use. A batch (stdin, eval) is this process's only work,
-        so the model may use every core; a single question keeps to the steadier thread count."""
+        """The service, built on first use; with batch settings for a batch (Settings.for_batch)."""
         if self._service is None:
             from bot.service import PolicyService
 
-            settings = self.settings()
-            if batch:
-                settings = settings.with_overrides(torch_threads=settings.batch_threads)
+            settings = self.settings().for_batch() if batch else self.settings()
             self._service = PolicyService.from_settings(settings, load_checker=load_checker)
         return self._service
 

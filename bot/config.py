@@ -80,6 +80,11 @@ class Settings:
             ),
         )
 
+    def for_batch(self) -> Settings:
+        """The settings for a batch (stdin, eval): the process's only work, so the model may
+        use every core; a single question keeps to the steadier thread count."""
+        return replace(self, torch_threads=self.batch_threads)
+
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
