@@ -245,6 +245,20 @@ class Report:
     def escalate(self) -> bool:
         return any(f.escalate for f in self.findings)
 
+    def grouped_findings(self) -> list[tuple[Finding, list[ClauseRef]]]:
+        """Each breach once, with the further clauses it falls under: a rule's also_clauses
+        give findings of their own, one after another, with the same rule and evidence."""
+        groups: list[tuple[Finding, list[ClauseRef]]] = []
+        for finding in self.findings:
+            last = groups[-1][0] if groups else None
+            same = last is not None and (finding.rule, finding.evidence) == (last.rule,
+                                                                              last.evidence)
+            if same and finding.clause is not None:
+                groups[-1][1].append(finding.clause)
+            else:
+                groups.append((finding, []))
+        return groups
+
     def to_dict(self) -> dict:
         return {
             "post": self.post,

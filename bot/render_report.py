@@ -15,17 +15,7 @@ VERDICTS = {
 
 def report_text(report: Report, checklist: bool = True) -> str:
     out = [VERDICTS[report.verdict]]
-    previous = None
-    n = 0
-    for finding in report.findings:
-        if previous and (finding.rule, finding.evidence) == (previous.rule, previous.evidence):
-            if finding.clause:  # the same breach under another clause: just quote that one
-                c = finding.clause
-                out.append(f"   It also falls under section {c.section} ({c.heading}):")
-                out.extend(_wrap("“" + " ".join(c.text.split()) + "”", "     "))
-            continue
-        previous = finding
-        n += 1
+    for n, (finding, also) in enumerate(report.grouped_findings(), start=1):
         out.append("")
         out.append(f"{n}. [{finding.severity.upper()}] {finding.title}: “{finding.evidence.text}”")
         out.extend(_wrap(finding.message, "   "))
@@ -38,6 +28,9 @@ def report_text(report: Report, checklist: bool = True) -> str:
             out.extend(_wrap("“" + " ".join(c.text.split()) + "”", "     "))
         else:
             out.append("   (No clause of the loaded policy backs this rule.)")
+        for c in also:  # the same breach under another clause: just quote that one
+            out.append(f"   It also falls under section {c.section} ({c.heading}):")
+            out.extend(_wrap("“" + " ".join(c.text.split()) + "”", "     "))
     for notice in report.notices:
         out.append("")
         out.append("Note: " + notice)

@@ -185,18 +185,8 @@ def report_blocks(report, value: dict) -> list[dict]:
             _section("The policy says this should go to the Town Manager before it is posted.")
         )
         blocks.append(_actions(button))
-    previous = None
-    for finding in report.findings:
-        key = (getattr(finding, "rule", None), getattr(finding, "evidence", None))
+    for finding, also in report.grouped_findings():
         clause = getattr(finding, "clause", None)
-        if previous is not None and key == previous and clause is not None:
-            # the same breach under another clause: quote that clause too, nothing else
-            blocks.append(_section("It also falls under:\n" + block_quote(clause.text)))
-            blocks.append(
-                _context(f"Policy section {escape(clause.section)}: {escape(clause.heading)}")
-            )
-            continue
-        previous = key
         blocks.append({"type": "divider"})
         lines = [f"*{escape(finding.message)}*"]
         evidence = getattr(finding, "evidence", None)
@@ -210,6 +200,11 @@ def report_blocks(report, value: dict) -> list[dict]:
             )
         if getattr(finding, "advice", ""):
             blocks.append(_section(f"*What to do:* {escape(finding.advice)}"))
+        for other in also:  # the same breach under another clause: quote that one too
+            blocks.append(_section("It also falls under:\n" + block_quote(other.text)))
+            blocks.append(
+                _context(f"Policy section {escape(other.section)}: {escape(other.heading)}")
+            )
     checklist = getattr(report, "checklist", None) or []
     if checklist:
         blocks.append({"type": "divider"})
