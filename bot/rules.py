@@ -178,8 +178,7 @@ def parse_rule(path: Path, n: int, entry: object, knowledge_dir: Path, book: Rul
         severity=entry["severity"],
         clause=entry["clause"].strip(),
         also_clauses=tuple(a.strip() for a in _strings(where, "also_clauses",
-                                                         entry.get("also_clauses", ["-"]))
-                           if entry.get("also_clauses")),
+                                                         entry.get("also_clauses", []))),
         message=" ".join(entry["message"].split()),
         advice=" ".join(entry["advice"].split()),
         escalate=escalate,
