@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.lexicon import LexiconMatcher, tokenise
 from bot.models import Rule
-from bot.normalise import NormalisedText, normalise
+from bot.normalise import NormalisedText, for_folded, normalise
 from bot.personal_data import PersonalData
 from bot.rules import PublishedContacts, RuleBook
 from bot.semantic import split_units
@@ -68,13 +68,6 @@ class PreparedPost:
         index = self.norm.index  # non-decreasing: folded position -> original offset
         return [self.norm.cased[bisect_left(index, s) : bisect_left(index, e)] or self.text[s:e]
                 for s, e in self.units]
-
-
-def for_folded(pattern: str) -> re.Pattern:
-    """A pattern for the folded, lower-case post. Case-insensitive matching is several times
-    slower in Python, and needless unless the pattern itself has capitals."""
-    capitals = re.search(r"[A-Z]", re.sub(r"\\.", "", pattern))
-    return re.compile(pattern, re.I if capitals else 0)
 
 
 class Detector:

@@ -127,3 +127,10 @@ def _join_spaced_letters(
     out.append(text[position:])
     out_index.extend(index[position:])
     return "".join(out), out_index, tuple(joined)
+
+
+def for_folded(pattern: str) -> re.Pattern:
+    """A pattern for the folded, lower-case text. Case-insensitive matching is several times
+    slower in Python, and needless unless the pattern itself has capitals."""
+    capitals = re.search(r"[A-Z]", re.sub(r"\\.", "", pattern))
+    return re.compile(pattern, re.I if capitals else 0)

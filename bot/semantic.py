@@ -26,6 +26,7 @@ import numpy as np
 
 from bot.embedding import Embedder, cached_encode
 from bot.models import Rule
+from bot.normalise import for_folded
 
 Span = tuple[int, int]
 DEFAULT_FLOOR = 0.35
@@ -90,7 +91,7 @@ class SemanticDetector:
     def __init__(self, rule: Rule, exemplars: np.ndarray, counters: np.ndarray,
                  screen: tuple[np.ndarray, np.ndarray] | None = None):
         self.rule = rule
-        self.unless = [re.compile(p, re.I) for p in rule.params.get("unless", [])]
+        self.unless = [for_folded(p) for p in rule.params.get("unless", [])]  # on folded text
         self.gate = [re.compile(p, re.I) for p in rule.params.get("gate", [])]
         self.floor = float(rule.params.get("threshold", DEFAULT_FLOOR))
         self.margin = float(rule.params.get("margin", DEFAULT_MARGIN))

@@ -292,7 +292,7 @@ def test_a_screen_outside_minus_one_to_one_is_an_error(tmp_path, value):
 def test_patterns_for_the_lower_case_post_need_no_case_folding_unless_they_have_capitals():
     import re
 
-    from bot.detectors import for_folded
+    from bot.normalise import for_folded
 
     assert not for_folded(r"\bvote\s+\w+\b").flags & re.I
     assert for_folded(r"\bVote Labour\b").search("vote labour")  # written with capitals: still ok
