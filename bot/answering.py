@@ -59,6 +59,8 @@ def is_mostly_other_script(text: str) -> bool:
 
 
 def lead_line(section: str, heading: str, obligation: str | None) -> str:
+    if not section:  # a line of the cover page
+        return f"From the {heading.lower()}:"
     line = f"Section {section}, {heading}" if heading else f"Section {section}"
     if obligation:
         words = obligation.split()

@@ -123,7 +123,7 @@ def summarise_answer(answer: Answer) -> str:
         return "The bot found nothing in the policy that covers this."
     lines = [answer.lead]
     for quote in answer.quotes:
-        lines.append(f"Section {quote.section} ({quote.heading}): “{quote.text}”")
+        lines.append(f"{quote.place}: “{quote.text}”")
     return "\n".join(lines)
 
 

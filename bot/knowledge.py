@@ -40,6 +40,11 @@ class Knowledge:
     def clauses(self) -> list[Clause]:
         return [clause for policy in self.policies for clause in policy.clauses]
 
+    @property
+    def answerable(self) -> list[Clause]:
+        """What an answer may quote: the clauses and the cover page's dates."""
+        return [c for policy in self.policies for c in [*policy.facts, *policy.clauses]]
+
     def policy_for(self, source: str) -> PolicyDocument:
         return next(p for p in self.policies if p.source == source)
 
@@ -48,7 +53,7 @@ class Knowledge:
         wanted = normalise_phrase(anchor)
         if not wanted:
             return None
-        for clause in self.clauses:
+        for clause in [*self.clauses, *(f for p in self.policies for f in p.facts)]:
             if source and clause.source != source:
                 continue
             if wanted in normalise_phrase(clause.text):

@@ -57,6 +57,8 @@ class PolicyDocument:
     meta: PolicyMeta
     sections: list[Section]
     clauses: list[Clause]
+    # Quotable lines of the cover page (approval and review dates): answers, never rules.
+    facts: list[Clause] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,11 @@ class ClauseRef:
         return cls(
             clause.text, clause.start, clause.end, clause.source, clause.section, clause.heading
         )
+
+    @property
+    def place(self) -> str:
+        """Where a reader finds it: "Section 3, General Obligations", or "Cover page"."""
+        return f"Section {self.section}, {self.heading}" if self.section else self.heading
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -86,7 +86,15 @@ def parse_policy(document: DocumentText | str, source: str) -> PolicyDocument:
         sections.append(Section(source, number, heading, lines[line_no].start, section_end))
         clauses.extend(_clauses_in(lines, first_body, end_line, source, number, heading, text))
     meta = _read_meta(text, lines, body_start, source)
-    return PolicyDocument(source=source, text=text, meta=meta, sections=sections, clauses=clauses)
+    front_end = lines[body_start].start if body_start < len(lines) else len(text)
+    return PolicyDocument(
+        source=source,
+        text=text,
+        meta=meta,
+        sections=sections,
+        clauses=clauses,
+        facts=_cover_facts(text, front_end, source),
+    )
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -242,6 +250,41 @@ def _read_meta(text: str, lines: list[_Line], body_start: int, source: str) -> P
         review_due=_date_after(front, ("review",))
         or _date_after(text, ("review date", "due for review")),
     )
+
+
+COVER_FACTS = (("approved", "adopted"), ("review",))
+
+
+def _cover_facts(text: str, front_end: int, source: str) -> list[Clause]:
+    """The cover page's approval and review lines ("For review 2nd March 2025") as quotable
+    spans, so that "when is this policy due for review?" is answered from the document itself.
+    Each runs from the start of the keyword's line to the end of the date after it."""
+    front, facts = text[:front_end], []
+    lower = front.lower()
+    for keywords in COVER_FACTS:
+        for keyword in keywords:
+            position = lower.find(keyword)
+            match = DATE.search(front, position, position + 200) if position >= 0 else None
+            if not match or not _parse_date(match):
+                continue
+            start = front.rfind("\n", 0, position) + 1
+            while front[start] in " \t":
+                start += 1
+            facts.append(
+                Clause(
+                    id=f"{Path(source).stem}#cover.{len(facts) + 1}",
+                    source=source,
+                    section="",
+                    heading="Cover page",
+                    obligation=None,
+                    start=start,
+                    end=match.end(),
+                    text=text[start : match.end()],
+                    kind="fact",
+                )
+            )
+            break
+    return facts
 
 
 def _find_title(front: str) -> str | None:

@@ -21,13 +21,13 @@ def answer_text(answer: Answer) -> str:
         out.append(answer.lead)
         out.append("")
         out.append(_indent_quote(first.text))
-        out.append(f"   ({answer.policy.title}, section {first.section}: {first.heading})")
+        out.append(f"   ({answer.policy.title}, {first.place})")
         if others:
             out.append("")
             out.append("Also relevant:")
             for quote in others:
                 out.append("")
-                out.append(f"Section {quote.section}, {quote.heading}:")
+                out.append(f"{quote.place}:")
                 out.append(_indent_quote(quote.text))
     for notice in answer.notices:
         out.append("")

@@ -83,7 +83,7 @@ class Retriever:
         self.knowledge = knowledge
         self.embedder = embedder
         self.params = params or RetrievalParams()
-        all_clauses = knowledge.clauses
+        all_clauses = knowledge.answerable
         targets = answer_targets(all_clauses)
         self.clauses: list[Clause] = [
             c for c, t in zip(all_clauses, targets, strict=True) if t == c

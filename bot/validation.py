@@ -33,7 +33,8 @@ def validate_knowledge(settings: Settings, load_model: bool = True) -> Validatio
         report.problem(str(exc))
         return report
     for policy in knowledge.policies:
-        bad = [c.id for c in policy.clauses if policy.text[c.start : c.end] != c.text]
+        quotable = [*policy.facts, *policy.clauses]
+        bad = [c.id for c in quotable if policy.text[c.start : c.end] != c.text]
         if bad:
             report.problem(f"{policy.source}: clauses not verbatim: {', '.join(bad)}")
         meta = policy.meta

@@ -69,6 +69,19 @@ def test_policy_past_review_date_says_so_in_one_line(service):
     assert "due for review on 2 March 2025" in answer.notices[0]
 
 
+@pytest.mark.parametrize(
+    ("question", "date"),
+    [("when is this policy due for review?", "2nd March 2025"),
+     ("when was the policy approved", "2nd March 2023")],
+)
+def test_questions_about_the_policy_dates_quote_the_cover_page(service, question, date):
+    answer = service.ask(question)
+    assert answer.status == "answered"
+    assert answer.quotes[0].text.endswith(date)
+    assert answer.lead == "From the cover page:"
+    assert_verbatim(service, answer)
+
+
 def test_json_contract_has_the_agreed_names(service):
     payload = service.ask("can I share this petition?").to_dict()
     assert {"question", "status", "confidence", "escalate", "quotes", "policy"} <= set(payload)

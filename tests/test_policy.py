@@ -93,6 +93,15 @@ def test_document_metadata_is_read_from_the_cover(policy):
     assert policy.meta.review_due == date(2025, 3, 2)
 
 
+def test_cover_page_dates_are_quotable_slices_but_not_clauses(policy):
+    approved, review = policy.facts
+    assert " ".join(approved.text.split()) == "Approved by the Town Council’s HR Committee 2nd March 2023"
+    assert " ".join(review.text.split()) == "For review 2nd March 2025"
+    for fact in policy.facts:
+        assert policy.text[fact.start : fact.end] == fact.text
+        assert fact not in policy.clauses
+
+
 MARKDOWN = """# Social Media Policy
 
 Adopted by Full Council on 14 June 2024. Review date: 14 June 2026.

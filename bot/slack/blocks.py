@@ -102,7 +102,7 @@ def answer_text(answer: Answer) -> str:
     if answer.status != "answered" or not answer.quotes:
         return escape(answer.lead)
     first = answer.quotes[0]
-    return escape(f"{answer.lead} “{first.text}” ({answer.policy.title}, section {first.section})")
+    return escape(f"{answer.lead} “{first.text}” ({answer.policy.title}, {first.place})")
 
 
 def answer_blocks(
@@ -124,12 +124,11 @@ def answer_blocks(
         if n == 1:
             blocks.append(_section("*Also relevant:*"))
         if n >= 1:
-            blocks.append(_section(f"Section {escape(quote.section)}, {escape(quote.heading)}:"))
+            blocks.append(_section(f"{escape(quote.place)}:"))
         blocks.append(_section(block_quote(quote.text)))
         blocks.append(
             _context(
-                f"{escape(answer.policy.title)}, section {escape(quote.section)}: "
-                f"{escape(quote.heading)}"
+                f"{escape(answer.policy.title)}, {escape(quote.place)}"
             )
         )
     for notice in answer.notices:
