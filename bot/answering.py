@@ -122,21 +122,11 @@ def build_answer(
         status="answered",
         confidence=_confidence(best.score, params),
         escalate=False,
-        quotes=_quotes(chosen, ranking.named_items, params.max_quotes),
+        quotes=[Quote.from_clause(h.clause, h.score) for h in chosen],
         policy=meta,
         lead=lead_line(best.clause.section, best.clause.heading, best.clause.obligation),
         notices=[notice] if notice else [],
     )
-
-
-def _quotes(chosen: list, named_items: list, limit: int) -> list[Quote]:
-    """The best clause first; then any item of its list the question names (the list's lead-in
-    answers "does WhatsApp count?", the item itself shows it is listed); then the rest."""
-    best = chosen[0]
-    quotes = [Quote.from_clause(best.clause, best.score)]
-    quotes += [Quote.from_clause(item, best.score) for item in named_items]
-    quotes += [Quote.from_clause(h.clause, h.score) for h in chosen[1:]]
-    return quotes[:limit]
 
 
 def _confidence(score: float, params: AnswerParams) -> float:

@@ -83,8 +83,6 @@ class Ranking:
     hits: list[Hit]
     off_topic: float = 0.0
     off_topic_match: str = ""
-    # items of the best clause's list that the question names ("does WhatsApp count?")
-    named_items: list[Clause] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

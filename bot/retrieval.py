@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -85,21 +85,26 @@ class Retriever:
         self.params = params or RetrievalParams()
         all_clauses = knowledge.answerable
         targets = answer_targets(all_clauses)
-        self.clauses: list[Clause] = [
-            c for c, t in zip(all_clauses, targets, strict=True) if t == c
-        ]
-        position = {c.id: n for n, c in enumerate(self.clauses)}
+        own = [c for c, t in zip(all_clauses, targets, strict=True) if t == c]
+        position = {c.id: n for n, c in enumerate(own)}
         views, owners = [], []
-        for clause in self.clauses:
+        for clause in own:
             for view in [clause_view(clause), *knowledge.phrasings.get(clause.id, [])]:
                 views.append(view)
                 owners.append(position[clause.id])
-        self.list_items: dict[int, list[Clause]] = {}
+        last_item: dict[str, Clause] = {}
         for clause, target in zip(all_clauses, targets, strict=True):
             if target != clause:  # a one-word list item is searched as part of its lead-in
                 views.append(clause_view(clause))
                 owners.append(position[target.id])
-                self.list_items.setdefault(position[target.id], []).append(clause)
+                last_item[target.id] = clause
+        # A lead-in is quoted with its list ("... such as: Facebook, Whatsapp, ..."): one
+        # verbatim passage that answers both "what counts as social media?" and "is WhatsApp?".
+        self.clauses: list[Clause] = [
+            _with_list(c, last_item[c.id], knowledge.policy_for(c.source).text)
+            if c.id in last_item else c
+            for c in own
+        ]
         self.views = views
         self.view_owner = np.asarray(owners)
         self.view_vectors = cached_encode(embedder, views, cache_dir)
@@ -271,9 +276,7 @@ class Retriever:
             for i in top
         ]
         nearest = self.nearest_off_topic(query_vector) if self.off_topic else ""
-        items = self.list_items.get(int(top[0]), []) if len(top) else []
-        named = [item for item in items if _names(normalised, item)]
-        return Ranking(hits, off_topic=off_topic, off_topic_match=nearest, named_items=named)
+        return Ranking(hits, off_topic=off_topic, off_topic_match=nearest)
 
     def encode_questions(self, questions: list[str]) -> tuple[list[str], np.ndarray]:
         """Prepare and embed many questions in one batch: (prepared texts, their vectors)."""
@@ -281,11 +284,9 @@ class Retriever:
         return prepared, self.embedder.encode(prepared)
 
 
-def _names(normalised_question: str, item: Clause) -> bool:
-    """Whether the question names a list item ("whatsapp", "google+") as a word of its own."""
-    word = normalise_text(item.text).strip(" .;:,")
-    pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
-    return bool(word) and re.search(pattern, normalised_question) is not None
+def _with_list(lead_in: Clause, last: Clause, source_text: str) -> Clause:
+    """The lead-in clause stretched to the end of its list, still a slice of the source."""
+    return replace(lead_in, end=last.end, text=source_text[lead_in.start : last.end])
 
 
 def answer_targets(clauses: list[Clause]) -> list[Clause]:
