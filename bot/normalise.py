@@ -74,6 +74,8 @@ def fold_char(char: str) -> str:
         return ""
     if category.startswith("Z"):  # no-break and other odd spaces
         return " "
+    if category in ("Pi", "Pf"):  # curly quotes and apostrophes: "can’t" is matched as "can't"
+        return anyascii(char) or char
     decomposed = "".join(
         c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
     )

@@ -23,6 +23,10 @@ def test_fancy_and_full_width_letters_read_as_plain_letters():
     assert folded("ｆｕｃｋ 𝓯𝓾𝓬𝓴") == "fuck fuck"
 
 
+def test_curly_quotes_and_apostrophes_read_as_plain_ones():
+    assert folded("you’d better ‘read’ the “post”") == "you'd better 'read' the \"post\""
+
+
 def test_zero_width_characters_are_dropped():
     assert folded("t\u200bw\u200ba\u200bt and so\u00adft") == "twat and soft"
 
