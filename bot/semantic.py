@@ -120,7 +120,7 @@ class SemanticDetector:
 
     def find(self, post) -> Span | None:
         """Span, in the original post, of the sentence that breaks the rule, or None. A sentence
-        counts only for the rule it is most clearly closest to (``embed_units``)."""
+        counts only for one rule: of those it passes, the one it leads most (``embed_units``)."""
         wanted = [n for n in self.wanted_units(post)
                   if post.unit_vectors.get(n) is not None and post.unit_rule.get(n) == self.rule.id]
         if not wanted:
@@ -191,16 +191,18 @@ def embed_units(posts: list, detectors: list[SemanticDetector], vectors: Sentenc
     found = vectors.encode([post.unit_texts[n] for post, n in needed])
     for (post, n), vector in zip(needed, found, strict=True):
         post.unit_vectors[n] = vector
-    for post in posts:  # each sentence is judged against the rule it leads most clearly
+    for post in posts:  # one rule a sentence: the clearest it passes, not one it merely leads
         best: dict[int, tuple[float, str]] = {}
         for detector in detectors:
             wanted = [n for n in detector.wanted_units(post) if n in post.unit_vectors]
             if not wanted:
                 continue
-            _, lead = detector.scores(np.stack([post.unit_vectors[n] for n in wanted]))
-            for n, value in zip(wanted, lead, strict=True):
-                if n not in best or value > best[n][0]:
-                    best[n] = (float(value), detector.rule.id)
+            breach, lead = detector.scores(np.stack([post.unit_vectors[n] for n in wanted]))
+            passes = (breach >= detector.floor) & (lead >= detector.margin)
+            for n, value, passed in zip(wanted, lead, passes, strict=True):
+                key = (bool(passed), float(value))
+                if n not in best or key > best[n][0]:
+                    best[n] = (key, detector.rule.id)
         post.unit_rule = {n: rule_id for n, (_, rule_id) in best.items()}
     return wanted_count, len(needed)
 
