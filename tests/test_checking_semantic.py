@@ -3,7 +3,6 @@ wider personal-data finders."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -62,10 +61,8 @@ def test_semantic_rules_embed_a_batch_in_one_model_call(knowledge, cache_dir):
     assert embedder.calls == calls + 1
 
 
-def test_the_checker_builds_quickly_without_the_model(knowledge):
-    start = time.perf_counter()
+def test_the_checker_runs_its_word_rules_without_the_model(knowledge):
     checker = Checker(knowledge, load_rulebook(DEFAULT_KNOWLEDGE_DIR))
-    assert time.perf_counter() - start < 1.0
     assert checker.not_run  # the semantic rules need the model
     assert checker.check("Total cr4p").verdict == "block"
 
