@@ -3,7 +3,6 @@ enough to screen sentences before the transformer sees them."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +24,7 @@ def test_the_static_table_is_built_once_and_then_read_from_the_cache(static, emb
     path = table_path(embedder.name, cache_dir)
     assert path.exists()
     written = path.stat().st_mtime_ns
-    start = time.perf_counter()
     table = load_or_build_table(Path(embedder.path), embedder.name, cache_dir)
-    assert time.perf_counter() - start < 1.0
     assert path.stat().st_mtime_ns == written
     assert np.array_equal(table, static.table)
     assert static.name.startswith("static256:") and embedder.name in static.name
@@ -42,11 +39,9 @@ def test_similar_sentences_score_higher_than_unrelated_ones(static):
     assert anchor @ similar > anchor @ unrelated + 0.1
 
 
-def test_static_vectors_are_unit_length_and_cheap(static):
+def test_static_vectors_are_unit_length(static):
     texts = [f"Road closure on Station Road from {n} May for resurfacing." for n in range(200)]
-    start = time.perf_counter()
     vectors = static.encode(texts)
-    assert time.perf_counter() - start < 0.5
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
