@@ -13,13 +13,13 @@ pytestmark = pytest.mark.model
 # questions.yml is the development set; the others were written separately to measure
 # generalisation. All but questions-fresh5.yml have since been used to improve the phrasings.
 FLOORS = {
-    "questions.yml": {"top1": 0.93, "top3": 0.97, "not_covered_out_of_scope": 0.95},
-    "questions-holdout.yml": {"top1": 0.93, "top3": 0.96, "not_covered_out_of_scope": 0.84},
+    "questions.yml": {"top1": 0.90, "top3": 0.96, "not_covered_out_of_scope": 0.95},
+    "questions-holdout.yml": {"top1": 0.91, "top3": 0.93, "not_covered_out_of_scope": 0.84},
     "questions-fresh.yml": {"top1": 0.90, "top3": 0.94, "not_covered_out_of_scope": 0.93},
     "questions-fresh2.yml": {"top1": 0.82, "top3": 0.93, "not_covered_out_of_scope": 0.94},
     "questions-fresh3.yml": {"top1": 0.93, "top3": 0.94, "not_covered_out_of_scope": 0.90},
     "questions-fresh4.yml": {"top1": 0.95, "top3": 0.96, "not_covered_out_of_scope": 0.94},
-    "questions-fresh5.yml": {"top1": 0.76, "top3": 0.93, "not_covered_out_of_scope": 0.90},
+    "questions-fresh5.yml": {"top1": 0.82, "top3": 0.95, "not_covered_out_of_scope": 0.90},
 }
 ABSTAIN_CEILING = 0.05
 
