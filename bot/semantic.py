@@ -36,6 +36,7 @@ TRIGGER_SLACK = 0.01  # below the lowest screen lead of a rule's own trigger exa
 NEAREST = 2  # closeness to the breach: the mean of the two nearest exemplars, less noisy than one
 MAX_UNITS = 12  # sentences looked at per post: enough for any real post, and bounded cost
 MAX_UNIT_CHARS = 300
+MIN_WORDS = 3  # "Knackered now!" is too short for the model to judge fairly
 
 # A unit ends at . ! ? followed by a space, at a line break, at " - " or ";", or at an emoji.
 EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
@@ -46,7 +47,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 
 def split_units(text: str) -> list[Span]:
-    """Spans of the sentences of ``text``: each has at least two words; at most MAX_UNITS."""
+    """Spans of the sentences of ``text``: each has at least MIN_WORDS words; at most MAX_UNITS."""
     spans: list[Span] = []
     position = 0
     for match in [*BOUNDARY.finditer(text), None]:
@@ -57,7 +58,7 @@ def split_units(text: str) -> list[Span]:
         piece_end = end
         while piece_end > start and text[piece_end - 1] in " \t":
             piece_end -= 1
-        if len(WORD.findall(text[start:piece_end])) >= 2:
+        if len(WORD.findall(text[start:piece_end])) >= MIN_WORDS:
             spans.append((start, min(piece_end, start + MAX_UNIT_CHARS)))
         position = match.end() if match else len(text)
     if not spans and text.strip():
