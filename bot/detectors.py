@@ -11,6 +11,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
+from re import _constants as sre_constants
+from re import _parser as sre_parse
 
 import numpy as np
 
@@ -39,6 +41,7 @@ class PreparedPost:
     norm: NormalisedText = field(init=False)
     unit_vectors: dict[int, np.ndarray] = field(default_factory=dict)  # filled in when needed
     unit_rule: dict[int, str] = field(default_factory=dict)  # the semantic rule each one leads
+    wanted: dict[str, list[int]] = field(default_factory=dict)  # rule id -> units it looks at
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)
@@ -76,10 +79,10 @@ class Detector:
         self.unless = [for_folded(p) for p in rule.params.get("unless", [])]
 
     def find(self, post: PreparedPost) -> Span | None:
-        if any(p.search(post.norm.text) for p in self.unless):
+        span = self.search(post)  # first: most posts match no rule, so "unless" rarely runs
+        if span is None or any(p.search(post.norm.text) for p in self.unless):
             return None
-        span = self.search(post)
-        return post.norm.span(*span) if span else None
+        return post.norm.span(*span)
 
     def search(self, post: PreparedPost) -> Span | None:  # in the folded text
         raise NotImplementedError
@@ -100,15 +103,25 @@ class PatternDetector(Detector):
         self.case_sensitive = rule.params.get("case_sensitive", False)
         build = re.compile if self.case_sensitive else for_folded
         # One alternation, one pass over the post: the earliest match of any of the patterns.
-        self.pattern = build("|".join(f"(?:{p})" for p in rule.params["patterns"]))
+        # Each pattern with the plain strings one of which its matches contain: testing for
+        # those (a substring test) rules most patterns out many times faster than running them.
+        self.patterns = [(build(p), _clues(p, lower=not self.case_sensitive))
+                         for p in rule.params["patterns"]]
         self.also = [build(p) for p in rule.params.get("also", [])]
 
     def search(self, post: PreparedPost) -> Span | None:
+        """The earliest match of any of the patterns (the first pattern on a tie)."""
         text = post.norm.cased if self.case_sensitive else post.norm.text
-        if self.also and not any(p.search(text) for p in self.also):
+        best = None
+        for pattern, clues in self.patterns:
+            if clues is not None and not any(clue in text for clue in clues):
+                continue
+            match = pattern.search(text)
+            if match and (best is None or match.start() < best.start()):
+                best = match
+        if best is None or (self.also and not any(p.search(text) for p in self.also)):
             return None
-        match = self.pattern.search(text)
-        return match.span() if match else None
+        return best.span()
 
 
 class PersonalDataDetector(Detector):
@@ -146,3 +159,40 @@ class LinkDetector(Detector):
             ):
                 return span
         return None
+
+
+def _clues(pattern: str, lower: bool) -> frozenset[str] | None:
+    """Plain strings at least one of which every match of ``pattern`` contains ("if you" for
+    ``\\bif you('d| had) bothered``), or None when it has none worth testing for."""
+    options = _required_text(list(sre_parse.parse(pattern)), depth=0)
+    if not options:
+        return None
+    return frozenset(o.lower() for o in options) if lower else frozenset(options)
+
+
+def _required_text(items: list, depth: int) -> set[str] | None:
+    """The most telling set of strings one of which is in any match of ``items``: from runs of
+    plain characters, or from a group every match passes through, all of whose branches give
+    one. Judged by its shortest string (a longer string rules out more posts)."""
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in [*items, (None, None)]:
+        if op is sre_constants.LITERAL:
+            run += chr(av)
+            continue
+        if len(run) >= 3:
+            candidates.append({run})
+        run = ""
+        if depth > 2 or op is None:
+            continue
+        found = None
+        if op is sre_constants.SUBPATTERN:
+            found = _required_text(list(av[-1]), depth + 1)
+        elif op is sre_constants.BRANCH:
+            options = [_required_text(list(branch), depth + 1) for branch in av[1]]
+            found = set().union(*options) if all(options) else None
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
+            found = _required_text(list(av[2]), depth + 1)
+        if found:
+            candidates.append(found)
+    return max(candidates, key=lambda c: min(map(len, c)), default=None)

@@ -102,7 +102,13 @@ class SemanticDetector:
         self.screen = screen  # the same examples as static vectors, for the first pass
 
     def wanted_units(self, post) -> list[int]:
-        """Which of the post's units this rule needs vectors for."""
+        """Which of the post's units this rule needs vectors for (worked out once a post)."""
+        wanted = post.wanted.get(self.rule.id)
+        if wanted is None:
+            wanted = post.wanted[self.rule.id] = self._wanted_units(post)
+        return wanted
+
+    def _wanted_units(self, post) -> list[int]:
         if any(p.search(post.norm.text) for p in self.unless):
             return []
         if not self.gate:

@@ -3,7 +3,6 @@ wider personal-data finders."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from bot.checking import Checker

@@ -95,7 +95,9 @@ def test_document_metadata_is_read_from_the_cover(policy):
 
 def test_cover_page_dates_are_quotable_slices_but_not_clauses(policy):
     approved, review = policy.facts
-    assert " ".join(approved.text.split()) == "Approved by the Town Council’s HR Committee 2nd March 2023"
+    assert " ".join(approved.text.split()) == (
+        "Approved by the Town Council’s HR Committee 2nd March 2023"
+    )
     assert " ".join(review.text.split()) == "For review 2nd March 2025"
     for fact in policy.facts:
         assert policy.text[fact.start : fact.end] == fact.text

@@ -6,11 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.checking import Checker
 from bot.config import DEFAULT_KNOWLEDGE_DIR
+from bot.detectors import PatternDetector
 from bot.errors import RuleError
 from bot.knowledge import load_knowledge
+from bot.normalise import normalise
 from bot.rules import load_rulebook
 
 BUNDLED = load_rulebook(DEFAULT_KNOWLEDGE_DIR)
@@ -297,3 +300,26 @@ def test_patterns_for_the_lower_case_post_need_no_case_folding_unless_they_have_
     assert not for_folded(r"\bvote\s+\w+\b").flags & re.I
     assert for_folded(r"\bVote Labour\b").search("vote labour")  # written with capitals: still ok
     assert not for_folded(r"\S+@\S+").flags & re.I  # escapes are not capitals
+
+
+def test_a_pattern_is_only_skipped_when_its_text_cannot_match():
+    """The quick substring test in front of each pattern never hides a match: checked on every
+    rule's examples and every labelled post."""
+    book = load_rulebook(DEFAULT_KNOWLEDGE_DIR)
+    texts = [t for rule in book.rules for t in (*rule.trigger_examples, *rule.pass_examples)]
+    for path in sorted((Path(__file__).parent / "data").glob("posts*.yml")):
+        texts += [post["text"] for post in yaml.safe_load(path.read_text("utf-8"))["posts"]]
+    folded = [normalise(text) for text in texts]
+    checked = 0
+    for rule in book.rules:
+        if rule.kind != "pattern":
+            continue
+        for pattern, clues in PatternDetector(rule).patterns:
+            if clues is None:
+                continue
+            for norm in folded:
+                text = norm.cased if rule.params.get("case_sensitive") else norm.text
+                if pattern.search(text):
+                    checked += 1
+                    assert any(clue in text for clue in clues), (rule.id, pattern.pattern)
+    assert checked > 100
