@@ -11,7 +11,8 @@ pytestmark = pytest.mark.model
 
 # Measured figures less a small margin; raise them as quality improves.
 # questions.yml is the development set; the others were written separately to measure
-# generalisation. All but questions-fresh5.yml have since been used to improve the phrasings.
+# generalisation. All but questions-fresh6.yml and questions-fresh7.yml have since been used to
+# improve the phrasings; those two have only been measured.
 FLOORS = {
     "questions.yml": {"top1": 0.90, "top3": 0.96, "not_covered_out_of_scope": 0.95},
     "questions-holdout.yml": {"top1": 0.91, "top3": 0.93, "not_covered_out_of_scope": 0.84},
@@ -20,6 +21,8 @@ FLOORS = {
     "questions-fresh3.yml": {"top1": 0.93, "top3": 0.94, "not_covered_out_of_scope": 0.90},
     "questions-fresh4.yml": {"top1": 0.95, "top3": 0.96, "not_covered_out_of_scope": 0.94},
     "questions-fresh5.yml": {"top1": 0.82, "top3": 0.95, "not_covered_out_of_scope": 0.90},
+    "questions-fresh6.yml": {"top1": 0.77, "top3": 0.87, "not_covered_out_of_scope": 0.80},
+    "questions-fresh7.yml": {"top1": 0.85, "top3": 0.93, "not_covered_out_of_scope": 0.84},
 }
 ABSTAIN_CEILING = 0.05
 
