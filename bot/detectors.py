@@ -28,7 +28,8 @@ Span = tuple[int, int]
 URL = re.compile(
     r"(?<![@\w.])(?:https?://\S+|www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+\S*|"
     r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|co\.uk|org\.uk|uk|ly|gl|io|me|info|"
-    r"biz|co|tv|ie|eu|app|link|site|online|shop|page|to|is|gd|su|be|us)(?:/\S*)?)(?![\w@])",
+    r"biz|co|tv|ie|eu|app|link|site|online|shop|page|to|is|gd|su|be|us|gy|cc|xyz|"
+    r"ai|news|club|live|store)(?:/\S*)?)(?![\w@])",
     re.I,
 )
 

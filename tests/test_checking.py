@@ -215,6 +215,12 @@ def test_a_link_shortener_is_flagged_and_never_fetched(checker):
     assert report.findings[0].evidence.text == "bit.ly/3xKt9Qz"
 
 
+@pytest.mark.parametrize("link", ["rb.gy/x7k2q", "tiny.cc/fete24"])
+def test_shorteners_on_less_common_endings_are_recognised(checker, link):
+    report = checker.check(f"Energy saving tips here {link}")
+    assert "link-shortener" in [f.rule for f in report.findings]
+
+
 def test_the_councils_own_site_and_gov_uk_need_no_reminder(checker):
     post = "Details at www.knowsleytowncouncil.gov.uk/plan and www.gov.uk/register-to-vote"
     assert checker.check(post).verdict == "ok"
