@@ -208,6 +208,28 @@ class Checker:
         return report
 
 
+def example_misses(checker: Checker, rule: Rule) -> list[str]:
+    """The rule's own examples it gets wrong: a trigger example it does not flag, or a pass
+    example it flags. A semantic rule counts as flagging when its clause is quoted: it stands
+    back when a word or pattern rule already quotes the same clause."""
+    if rule.id in checker.not_run:
+        return []
+    account = rule.accounts[0]
+    misses = []
+    for example in rule.trigger_examples:
+        findings = checker.check(example, account).findings
+        if rule.kind == "semantic":
+            flagged = checker.clauses[rule.id] in [f.clause for f in findings]
+        else:
+            flagged = rule.id in {f.rule for f in findings}
+        if not flagged:
+            misses.append(f"does not flag its example {example!r}")
+    for example in rule.pass_examples:
+        if rule.id in {f.rule for f in checker.check(example, account).findings}:
+            misses.append(f"flags its clean example {example!r}")
+    return misses
+
+
 def clean_post(raw: object) -> str:
     """The draft as given (offsets index it), or an InputError saying plainly what is wrong."""
     if not isinstance(raw, str):

@@ -67,7 +67,7 @@ def validate_knowledge(settings: Settings, load_model: bool = True) -> Validatio
 
 def _report_rules(report: ValidationReport, knowledge, checker) -> None:
     """Rules for checking posts: how many loaded, and any anchor that no clause backs."""
-    from bot.checking import Checker
+    from bot.checking import Checker, example_misses
     from bot.rules import load_rulebook, rules_folder
 
     if checker is None:
@@ -85,3 +85,10 @@ def _report_rules(report: ValidationReport, knowledge, checker) -> None:
         report.warn(f"rule anchor not in the policy word for word; using a similar clause: {line}")
     for line in checker.unresolved:
         report.warn(f"rule anchor matches no clause; the rule still runs, unbacked: {line}")
+    wrong = 0
+    for rule in book.rules:  # a rule that gets its own examples wrong was probably mis-edited
+        for miss in example_misses(checker, rule):
+            report.warn(f"rule {rule.id} {miss}")
+            wrong += 1
+    if not wrong:
+        report.lines.append("ok: every rule flags its trigger examples and passes its clean ones")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.checking import Checker
+from bot.checking import Checker, example_misses
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from bot.detectors import PatternDetector
 from bot.errors import RuleError
@@ -26,10 +26,6 @@ def checker(knowledge, embedder, cache_dir):
                    cache_dir=cache_dir)
 
 
-def fired(checker, text: str, account: str) -> set[str]:
-    return {f.rule for f in checker.check(text, account).findings}
-
-
 def test_every_rule_has_examples_both_ways():
     for rule in BUNDLED.rules:
         assert rule.trigger_examples, f"{rule.id} has no trigger examples"
@@ -37,22 +33,9 @@ def test_every_rule_has_examples_both_ways():
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
-def test_rule_finds_its_own_trigger_examples(checker, rule_id):
-    """A semantic rule stands back when a word or pattern rule already quotes its clause."""
-    rule = RULES[rule_id]
-    for example in rule.trigger_examples:
-        report = checker.check(example, rule.accounts[0])
-        if rule.kind == "semantic":
-            assert checker.clauses[rule_id] in [f.clause for f in report.findings], example
-        else:
-            assert rule_id in {f.rule for f in report.findings}, example
-
-
-@pytest.mark.parametrize("rule_id", sorted(RULES))
-def test_rule_lets_its_own_pass_examples_through(checker, rule_id):
-    rule = RULES[rule_id]
-    for example in rule.pass_examples:
-        assert rule_id not in fired(checker, example, rule.accounts[0]), example
+def test_rule_gets_its_own_examples_right(checker, rule_id):
+    """Flags every trigger example and none of its pass examples (what `validate` reports)."""
+    assert example_misses(checker, RULES[rule_id]) == []
 
 
 def test_every_rule_anchor_resolves_to_a_clause_of_the_bundled_policy(checker):
@@ -203,6 +186,21 @@ def test_validate_lists_rules_and_unresolved_anchors(tmp_path, settings):
     assert "1 post-checking rules" in text
     assert "test-rule" in text and "zebra crossings must be striped" in text
     assert "unbacked" in text
+
+
+def test_validate_warns_about_a_rule_that_gets_its_own_examples_wrong(tmp_path, settings):
+    from bot.validation import validate_knowledge
+
+    rule = GOOD_RULE + """    examples:
+      trigger: ["A zebra on the green", "A giraffe on the green"]
+      pass: ["A zebra crossing is striped", "A horse on the green"]
+"""
+    folder = knowledge_with_rules(tmp_path, rule)
+    report = validate_knowledge(settings.with_overrides(knowledge_dir=folder), load_model=False)
+    warnings = [line for line in report.lines if line.startswith("warning: rule test-rule")]
+    assert len(warnings) == 2
+    assert "does not flag its example 'A giraffe on the green'" in warnings[0]
+    assert "flags its clean example 'A zebra crossing is striped'" in warnings[1]
 
 
 def test_validate_reports_a_broken_rules_file_as_a_problem(tmp_path, settings):
