@@ -41,9 +41,14 @@ class Knowledge:
         return [clause for policy in self.policies for clause in policy.clauses]
 
     @property
+    def facts(self) -> list[Clause]:
+        """Quotable lines of the cover pages (approval and review dates): never rule anchors."""
+        return [fact for policy in self.policies for fact in policy.facts]
+
+    @property
     def answerable(self) -> list[Clause]:
         """What an answer may quote: the clauses and the cover page's dates."""
-        return [c for policy in self.policies for c in [*policy.facts, *policy.clauses]]
+        return [*self.facts, *self.clauses]
 
     def policy_for(self, source: str) -> PolicyDocument:
         return next(p for p in self.policies if p.source == source)
@@ -53,7 +58,7 @@ class Knowledge:
         wanted = normalise_phrase(anchor)
         if not wanted:
             return None
-        for clause in [*self.clauses, *(f for p in self.policies for f in p.facts)]:
+        for clause in [*self.clauses, *self.facts]:  # a clause first: that is what rules want
             if source and clause.source != source:
                 continue
             if wanted in normalise_phrase(clause.text):
