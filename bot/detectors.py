@@ -103,7 +103,6 @@ class PatternDetector(Detector):
         super().__init__(rule)
         self.case_sensitive = rule.params.get("case_sensitive", False)
         build = re.compile if self.case_sensitive else for_folded
-        # One alternation, one pass over the post: the earliest match of any of the patterns.
         # Each pattern with the plain strings one of which its matches contain: testing for
         # those (a substring test) rules most patterns out many times faster than running them.
         self.patterns = [(build(p), _clues(p, lower=not self.case_sensitive))
@@ -163,8 +162,8 @@ class LinkDetector(Detector):
 
 
 def _clues(pattern: str, lower: bool) -> frozenset[str] | None:
-    """Plain strings at least one of which every match of ``pattern`` contains ("if you" for
-    ``\\bif you('d| had) bothered``), or None when it has none worth testing for."""
+    """Plain strings at least one of which every match of ``pattern`` contains ("moan" or
+    "whinge" for ``\\b(moan|whinge)(ing|s)?\\b``), or None when it has none worth testing for."""
     options = _required_text(list(sre_parse.parse(pattern)), depth=0)
     if not options:
         return None

@@ -245,45 +245,43 @@ def _read_meta(text: str, lines: list[_Line], body_start: int, source: str) -> P
     front = text[: lines[body_start].start] if body_start < len(lines) else text
     return PolicyMeta(
         title=_find_title(front) or _title_from_name(source),
-        approved=_date_after(front, ("approved", "adopted"))
-        or _date_after(text, ("approved", "adopted")),
-        review_due=_date_after(front, ("review",))
+        approved=_date_after(front, APPROVAL_WORDS) or _date_after(text, APPROVAL_WORDS),
+        review_due=_date_after(front, REVIEW_WORDS)
         or _date_after(text, ("review date", "due for review")),
     )
 
 
-COVER_FACTS = (("approved", "adopted"), ("review",))
+APPROVAL_WORDS = ("approved", "adopted")
+REVIEW_WORDS = ("review",)
 
 
 def _cover_facts(text: str, front_end: int, source: str) -> list[Clause]:
     """The cover page's approval and review lines ("For review 2nd March 2025") as quotable
     spans, so that "when is this policy due for review?" is answered from the document itself.
-    Each runs from the start of the keyword's line to the end of the date after it."""
+    Each runs from the start of the keyword's line to the end of the date after it: the same
+    dates the metadata is read from."""
     front, facts = text[:front_end], []
-    lower = front.lower()
-    for keywords in COVER_FACTS:
-        for keyword in keywords:
-            position = lower.find(keyword)
-            match = DATE.search(front, position, position + 200) if position >= 0 else None
-            if not match or not _parse_date(match):
-                continue
-            start = front.rfind("\n", 0, position) + 1
-            while front[start] in " \t":
-                start += 1
-            facts.append(
-                Clause(
-                    id=f"{Path(source).stem}#cover.{len(facts) + 1}",
-                    source=source,
-                    section="",
-                    heading="Cover page",
-                    obligation=None,
-                    start=start,
-                    end=match.end(),
-                    text=text[start : match.end()],
-                    kind="fact",
-                )
+    for keywords in (APPROVAL_WORDS, REVIEW_WORDS):
+        found = _dated_keyword(front, keywords)
+        if found is None:
+            continue
+        position, match = found
+        start = front.rfind("\n", 0, position) + 1
+        while front[start] in " \t":
+            start += 1
+        facts.append(
+            Clause(
+                id=f"{Path(source).stem}#cover.{len(facts) + 1}",
+                source=source,
+                section="",
+                heading="Cover page",
+                obligation=None,
+                start=start,
+                end=match.end(),
+                text=text[start : match.end()],
+                kind="fact",
             )
-            break
+        )
     return facts
 
 
@@ -318,16 +316,20 @@ def _title_from_name(source: str) -> str:
 
 
 def _date_after(text: str, keywords: tuple[str, ...]) -> date | None:
+    found = _dated_keyword(text, keywords)
+    return _parse_date(found[1]) if found else None
+
+
+def _dated_keyword(text: str, keywords: tuple[str, ...]) -> tuple[int, re.Match] | None:
+    """Where the first keyword with a real date soon after it is, and that date."""
     lower = text.lower()
     for keyword in keywords:
-        pos = lower.find(keyword)
-        if pos < 0:
+        position = lower.find(keyword)
+        if position < 0:
             continue
-        match = DATE.search(text, pos, pos + 200)
-        if match:
-            parsed = _parse_date(match)
-            if parsed:
-                return parsed
+        match = DATE.search(text, position, position + 200)
+        if match and _parse_date(match):
+            return position, match
     return None
 
 

@@ -199,7 +199,7 @@ def embed_units(posts: list, detectors: list[SemanticDetector], vectors: Sentenc
     for (post, n), vector in zip(needed, found, strict=True):
         post.unit_vectors[n] = vector
     for post in posts:  # one rule a sentence: the clearest it passes, not one it merely leads
-        best: dict[int, tuple[float, str]] = {}
+        best: dict[int, tuple[tuple[bool, float], str]] = {}  # unit -> ((passes, lead), rule)
         for detector in detectors:
             wanted = [n for n in detector.wanted_units(post) if n in post.unit_vectors]
             if not wanted:

@@ -85,10 +85,10 @@ def _report_rules(report: ValidationReport, knowledge, checker) -> None:
         report.warn(f"rule anchor not in the policy word for word; using a similar clause: {line}")
     for line in checker.unresolved:
         report.warn(f"rule anchor matches no clause; the rule still runs, unbacked: {line}")
-    wrong = 0
-    for rule in book.rules:  # a rule that gets its own examples wrong was probably mis-edited
-        for miss in example_misses(checker, rule):
-            report.warn(f"rule {rule.id} {miss}")
-            wrong += 1
-    if not wrong:
+    # A rule that gets its own examples wrong was probably mis-edited.
+    misses = [f"rule {rule.id} {miss}"
+              for rule in book.rules for miss in example_misses(checker, rule)]
+    for miss in misses:
+        report.warn(miss)
+    if not misses:
         report.lines.append("ok: every rule flags its trigger examples and passes its clean ones")
